@@ -1,0 +1,4 @@
+/** Registry entries of this module. Append new entries to the array (one import + one line each). */
+import type { RegistryEntry } from '../registry/types.js';
+
+export const entries: readonly RegistryEntry[] = [];

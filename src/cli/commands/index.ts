@@ -1,0 +1,5 @@
+/** Every CLI command. Add one import and one array element per command. */
+import { listCommand } from './list.js';
+import type { Command } from './types.js';
+
+export const commands: readonly Command[] = [listCommand];
