@@ -16,3 +16,4 @@ export * from './train/index.js';
 export * from './metrics/index.js';
 export * from './data/index.js';
 export * from './report/index.js';
+export * from './backend/index.js';

@@ -1,0 +1,12 @@
+/** Public API of `backend`: backend selection, wasm kernel overrides, optional native BLAS. */
+export { initBackend, backendInfo, activeBlas } from './init.js';
+export type { BackendInfo, BackendOptions, BackendPreference } from './init.js';
+export {
+  installWasmOverrides,
+  restoreStockKernels,
+  activeOverrides,
+  TRANSPOSE_FIX,
+  SUM_LEADING_AXIS,
+} from './kernels.js';
+export { loadBlas, candidateLibraries } from './blas.js';
+export type { BlasHandle, BlasProbe, LoadBlasOptions } from './blas.js';

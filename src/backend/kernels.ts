@@ -1,0 +1,165 @@
+/**
+ * Kernel overrides for the tfjs `wasm` backend (PERFORMANCE.md §6, §7).
+ *
+ * The overrides are global (the kernel registry is process-wide), so they are installed once and
+ * only for `wasm`; the stock configs are kept so that tests and `restoreStockKernels()` can put
+ * them back. Every override wraps the stock kernel and is registered with the stock `setupFunc` /
+ * `disposeFunc`: the wasm backend binds each kernel to its wasm export in `setupFunc`, and a
+ * wrapper without it breaks when the backend is re-initialised.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/** Names reported in `BackendInfo.kernels` for the always-on wasm overrides. */
+export const TRANSPOSE_FIX = 'BatchMatMul:transpose-fix';
+export const SUM_LEADING_AXIS = 'Sum:leading-axis';
+
+const WASM = 'wasm';
+
+/** Stock configs, captured the first time a kernel is overridden. */
+const stock = new Map<string, KernelConfig>();
+/** Name of the override currently registered per kernel (for reporting). */
+const active = new Map<string, string>();
+
+/** The stock wasm kernel `name`, or undefined when the wasm backend module is not loaded. */
+export function stockWasmKernel(name: string): KernelConfig | undefined {
+  const saved = stock.get(name);
+  if (saved !== undefined) return saved;
+  return tf.getKernel(name, WASM) ?? undefined;
+}
+
+/**
+ * Replaces the wasm kernel `name` with `kernelFunc`, keeping the stock setup/dispose functions.
+ * Returns false (and changes nothing) when the stock kernel is not registered.
+ */
+export function overrideWasmKernel(name: string, label: string, kernelFunc: KernelFunc): boolean {
+  const base = stockWasmKernel(name);
+  if (base === undefined) return false;
+  if (!stock.has(name)) stock.set(name, base);
+  tf.unregisterKernel(name, WASM);
+  tf.registerKernel({
+    kernelName: name,
+    backendName: WASM,
+    kernelFunc,
+    ...(base.setupFunc !== undefined ? { setupFunc: base.setupFunc } : {}),
+    ...(base.disposeFunc !== undefined ? { disposeFunc: base.disposeFunc } : {}),
+  });
+  active.set(name, label);
+  return true;
+}
+
+/** Puts every overridden wasm kernel back to the stock one (tests, `blas: 'off'` after a probe). */
+export function restoreStockKernels(): void {
+  for (const [name, base] of stock) {
+    tf.unregisterKernel(name, WASM);
+    tf.registerKernel(base);
+  }
+  active.clear();
+}
+
+/** Labels of the overrides currently registered, in a stable order. */
+export function activeOverrides(): string[] {
+  return [...active.values()].sort();
+}
+
+/** Permutation swapping the two innermost axes (batch axes stay in place). */
+export function swapInner(rank: number): number[] {
+  const p = [...Array(rank).keys()];
+  p[rank - 2] = rank - 1;
+  p[rank - 1] = rank - 2;
+  return p;
+}
+
+function callKernel(
+  config: KernelConfig,
+  inputs: Record<string, TensorInfo>,
+  attrs: NamedAttrMap,
+  backend: object,
+): TensorInfo {
+  return config.kernelFunc({ inputs, attrs, backend }) as TensorInfo;
+}
+
+/**
+ * BatchMatMul through an explicit transpose: the stock wasm kernel reaches XNNPACK speed only when
+ * neither operand is transposed, and every backward matmul sets one flag (dA = dC·Bᵀ, dB = Aᵀ·dC).
+ * Materialising the transposed operand costs one memory pass; the stock slow path is 10–40× slower.
+ */
+export function transposeFixMatMul(): KernelFunc | undefined {
+  const matMul = stockWasmKernel('BatchMatMul');
+  const transpose = stockWasmKernel('Transpose');
+  if (matMul === undefined || transpose === undefined) return undefined;
+  return ({ inputs, attrs, backend }) => {
+    const a = inputs['a'] as TensorInfo;
+    const b = inputs['b'] as TensorInfo;
+    const at = attrs?.['transposeA'] === true;
+    const bt = attrs?.['transposeB'] === true;
+    if (!at && !bt) return matMul.kernelFunc({ inputs, backend, ...(attrs ? { attrs } : {}) });
+    const temps: TensorInfo[] = [];
+    const explicitT = (x: TensorInfo): TensorInfo => {
+      const t = callKernel(transpose, { x }, { perm: swapInner(x.shape.length) }, backend);
+      temps.push(t);
+      return t;
+    };
+    const out = callKernel(
+      matMul,
+      { a: at ? explicitT(a) : a, b: bt ? explicitT(b) : b },
+      { ...attrs, transposeA: false, transposeB: false },
+      backend,
+    );
+    for (const t of temps) (backend as BackendWasm).disposeData(t.dataId);
+    return out;
+  };
+}
+
+/**
+ * Sum over a leading prefix of axes (bias gradients: Σ over the batch axis) as a row
+ * accumulation on the wasm heap with float64 accumulators. The stock kernel first transposes the
+ * reduced axes to the end, which costs 10–14 ms per step at B=1024; every other case (non-float32,
+ * not a leading prefix, all axes) goes to the stock kernel.
+ */
+export function leadingAxisSum(): KernelFunc | undefined {
+  const sum = stockWasmKernel('Sum');
+  if (sum === undefined) return undefined;
+  return (args) => {
+    const x = args.inputs['x'] as TensorInfo;
+    const axis = args.attrs?.['axis'] as number | number[];
+    const keepDims = args.attrs?.['keepDims'] === true;
+    const axes = tf.util
+      .parseAxisParam(axis, x.shape)
+      .slice()
+      .sort((p, q) => p - q);
+    const r = axes.length;
+    const leadingPrefix = r > 0 && r < x.shape.length && axes.every((a, i) => a === i);
+    if (x.dtype !== 'float32' || !leadingPrefix) return sum.kernelFunc(args);
+    const be = args.backend as BackendWasm;
+    const rows = tf.util.sizeFromShape(x.shape.slice(0, r));
+    const cols = tf.util.sizeFromShape(x.shape.slice(r));
+    const acc = new Float64Array(cols);
+    // The input view is used up before makeOutput, which may grow (and detach) wasm memory.
+    const src = be.typedArrayFromHeap(x) as Float32Array;
+    for (let i = 0; i < rows; i++) {
+      const base = i * cols;
+      for (let j = 0; j < cols; j++) acc[j] = (acc[j] as number) + (src[base + j] as number);
+    }
+    const outShape = keepDims ? x.shape.map((d, i) => (i < r ? 1 : d)) : x.shape.slice(r);
+    const out = be.makeOutput(outShape, 'float32');
+    (be.typedArrayFromHeap(out) as Float32Array).set(acc);
+    return out;
+  };
+}
+
+/**
+ * Installs the always-on wasm overrides (transpose fix, leading-axis Sum). Idempotent; returns the
+ * labels of the overrides now active. Requires the wasm backend module to be imported.
+ */
+export function installWasmOverrides(): string[] {
+  const mm = transposeFixMatMul();
+  // Also replaces a BLAS kernel left from an earlier initBackend call (e.g. now `blas: 'off'`).
+  if (mm !== undefined && active.get('BatchMatMul') !== TRANSPOSE_FIX)
+    overrideWasmKernel('BatchMatMul', TRANSPOSE_FIX, mm);
+  const s = leadingAxisSum();
+  if (s !== undefined && active.get('Sum') !== SUM_LEADING_AXIS)
+    overrideWasmKernel('Sum', SUM_LEADING_AXIS, s);
+  return activeOverrides();
+}
