@@ -1,2 +1,30 @@
 /** Public API of `report`. */
-export {};
+export type {
+  EpochRecord,
+  FinalRecord,
+  HistoryRecord,
+  MethodSummary,
+  ReportInput,
+  ReportRun,
+  Stat,
+  StepRecord,
+  TaskMetrics,
+} from './types.js';
+export {
+  baselineMeans,
+  bestIndices,
+  deltaMPercent,
+  higherIsBetter,
+  stat,
+  statMetrics,
+  summarizeMethod,
+} from './summary.js';
+export { buildCharts, downsample, primaryMetric, renderSvg, type ChartSpec } from './charts.js';
+export {
+  escapeHtml,
+  formatNumber,
+  formatStat,
+  renderReport,
+  resultsTable,
+  type RenderReportOptions,
+} from './html.js';
