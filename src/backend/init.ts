@@ -74,7 +74,8 @@ const ENABLE_BLAS_HINT =
   'for a ~4× faster step install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas0-pthread; ' +
   "macOS uses Accelerate) or pass blas: '/path/to/libopenblas.so'";
 
-let current: { key: string; info: BackendInfo } | undefined;
+/** Last selection; `overrides` detects kernels changed behind initBackend's back (tests). */
+let current: { key: string; info: BackendInfo; overrides: string } | undefined;
 let blasHandle: BlasHandle | undefined;
 
 function env(name: string): string | undefined {
@@ -236,7 +237,12 @@ function describe(name: string, extra: Pick<BackendInfo, 'blas' | 'blasUnavailab
 export async function initBackend(options: BackendOptions = {}): Promise<BackendInfo> {
   const o = resolveOptions(options);
   const key = JSON.stringify([o.prefer, o.blas, o.blasThreads]);
-  if (current !== undefined && current.key === key && tf.getBackend() === current.info.name)
+  if (
+    current !== undefined &&
+    current.key === key &&
+    tf.getBackend() === current.info.name &&
+    current.overrides === activeOverrides().join()
+  )
     return current.info;
 
   let name: string;
@@ -282,7 +288,7 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
     message,
     tfjs: tf.version.tfjs,
   };
-  current = { key, info };
+  current = { key, info, overrides: activeOverrides().join() };
   if (!o.quiet) o.log(message);
   return info;
 }
