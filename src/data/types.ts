@@ -30,6 +30,11 @@ export interface Dataset {
   readonly test: DataSplit;
   /** Where it came from (embedded file and provenance, generator and parameters, user file). */
   readonly provenance: string;
+  /**
+   * Regression targets that were standardised, per task: labels hold (y − mean) / std, so a
+   * metric in original units is `std²·MSE` (MSE) or `std·MAE` (MAE). Absent = raw targets.
+   */
+  readonly targetScaling?: Readonly<Record<TaskId, { readonly mean: number; readonly std: number }>>;
 }
 
 /** What a dataset registry entry creates: a loader bound to its options. */
