@@ -1,0 +1,423 @@
+/**
+ * The run configuration of `manytask train` (and of each run of `manytask bench`): a validated
+ * JSON file with namespaced component options, overridable by flags.
+ *
+ * ```json
+ * { "dataset": { "id": "marketing-income" },
+ *   "architecture": { "id": "shared-bottom", "hidden": [64] },
+ *   "method": { "id": "cagrad", "c": 0.4 },
+ *   "optimizer": { "id": "adam", "lr": 0.001 },
+ *   "engine": { "mode": "params", "jacobianEvery": 1 },
+ *   "epochs": 3, "batchSize": 256, "seed": 0, "evalEvery": 1, "logEvery": 10 }
+ * ```
+ *
+ * Every key is checked: unknown keys are errors naming the key path and the allowed keys;
+ * component options are validated by the registry entry's own schema (defaults filled in), so
+ * `config.json` in a run directory records every value that was used.
+ */
+import { ConfigError } from '../core/errors.js';
+import { validateOptions } from '../core/options.js';
+import type { Registry } from '../registry/registry.js';
+import type { EntryKind } from '../registry/types.js';
+import { readJson } from './fsutil.js';
+
+/** A registered component and its validated options (defaults filled in). */
+export interface ComponentRef {
+  readonly id: string;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** The training method: a gradient aggregator or a loss weighting. */
+export interface MethodRef extends ComponentRef {
+  readonly kind: 'aggregator' | 'loss-weighting';
+}
+
+/** How per-task gradients are taken (see the engine). */
+export interface EngineConfig {
+  /** `params`: exact per-task gradients of the shared parameters; `features`: of the trunk output. */
+  readonly mode: 'params' | 'features';
+  /** Recompute the Jacobian every this many steps (Gramian weightings reuse the weights between). */
+  readonly jacobianEvery: number;
+}
+
+/** A validated run configuration. */
+export interface RunConfig {
+  readonly dataset: ComponentRef;
+  readonly architecture: ComponentRef;
+  readonly method: MethodRef;
+  readonly optimizer: ComponentRef;
+  readonly engine: EngineConfig;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly seed: number;
+  /** Evaluate on the validation split every this many epochs (and always after the last). */
+  readonly evalEvery: number;
+  /** Write a `step` line to metrics.jsonl every this many steps. */
+  readonly logEvery: number;
+}
+
+/** Defaults of every top-level field (component options default in their own schemas). */
+export const RUN_DEFAULTS = {
+  dataset: 'marketing-income',
+  architecture: 'shared-bottom',
+  method: 'ew',
+  optimizer: 'adam',
+  engine: { mode: 'params', jacobianEvery: 1 },
+  epochs: 3,
+  batchSize: 256,
+  seed: 0,
+  evalEvery: 1,
+  logEvery: 10,
+} as const;
+
+const TOP_KEYS = [
+  'dataset',
+  'architecture',
+  'method',
+  'optimizer',
+  'engine',
+  'epochs',
+  'batchSize',
+  'seed',
+  'evalEvery',
+  'logEvery',
+] as const;
+const ENGINE_KEYS = ['mode', 'jacobianEvery'] as const;
+
+/** Where each value came from, for error messages: a file, or the flag that set it. */
+export interface ConfigOrigin {
+  /** Label of the base object, e.g. `run.json` or `config`. */
+  readonly source: string;
+  /** Key path → flag that set it (e.g. `epochs` → `--epochs`). */
+  readonly flags?: ReadonlyMap<string, string>;
+}
+
+function describe(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+}
+
+/** `a pcgrad`, `an aggregator`. */
+const an = (word: string): string => (/^[aeiou]/i.test(word) ? `an ${word}` : `a ${word}`);
+
+/** Explicit `null` is a value (and an error), not a missing key. */
+const or = (v: unknown, fallback: unknown): unknown => (v === undefined ? fallback : v);
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `run.json: \`engine.mode\`` or `--mode`. */
+function where(origin: ConfigOrigin, path: string): string {
+  const flag = origin.flags?.get(path);
+  return flag !== undefined ? flag : `${origin.source}: \`${path}\``;
+}
+
+function checkKeys(
+  origin: ConfigOrigin,
+  path: string,
+  obj: Record<string, unknown>,
+  allowed: readonly string[],
+): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) {
+      const full = path === '' ? key : `${path}.${key}`;
+      throw new ConfigError(
+        `${origin.source}: unknown key \`${full}\`; allowed keys${path === '' ? '' : ` in \`${path}\``}: ${allowed.join(', ')}`,
+      );
+    }
+  }
+}
+
+function integer(origin: ConfigOrigin, path: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new ConfigError(`${where(origin, path)} must be an integer ≥ ${min}, got ${describe(v)}`);
+  }
+  return v;
+}
+
+const KIND_HINT: Readonly<Record<string, string>> = {
+  dataset: 'dataset',
+  architecture: 'architecture',
+  method: 'aggregator or loss-weighting',
+  optimizer: 'optimizer',
+};
+
+function component(
+  origin: ConfigOrigin,
+  registry: Registry,
+  key: 'dataset' | 'architecture' | 'method' | 'optimizer',
+  raw: unknown,
+  kinds: readonly EntryKind[],
+): ComponentRef & { kind: EntryKind } {
+  if (!isPlainObject(raw))
+    throw new ConfigError(
+      `${where(origin, key)} must be an object with an \`id\` (e.g. { "id": "${RUN_DEFAULTS[key]}" }), got ${describe(raw)}`,
+    );
+  const { id, ...options } = raw;
+  if (typeof id !== 'string' || id === '')
+    throw new ConfigError(
+      `${where(origin, `${key}.id`)} must be ${an(KIND_HINT[key] ?? key)} id (run \`manytask list --kind ${kinds[0]}\`), got ${describe(id)}`,
+    );
+  let entry;
+  try {
+    entry = registry.get(id);
+  } catch (err) {
+    if (err instanceof ConfigError)
+      throw new ConfigError(`${where(origin, `${key}.id`)}: ${err.message}`);
+    throw err;
+  }
+  if (!kinds.includes(entry.kind))
+    throw new ConfigError(
+      `${where(origin, `${key}.id`)}: '${id}' is ${an(entry.kind)}, not ${an(KIND_HINT[key] ?? key)} (run \`manytask list --kind ${kinds[0]}\`)`,
+    );
+  let validated: Record<string, unknown>;
+  try {
+    validated = validateOptions(id, entry.options, options);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      const flag = origin.flags?.get(`${key}.*`);
+      throw new ConfigError(
+        `${flag !== undefined ? flag : `${origin.source}: \`${key}\``}: ${err.message}`,
+      );
+    }
+    throw err;
+  }
+  return { id, kind: entry.kind, options: validated };
+}
+
+/**
+ * Validates a raw configuration object (from a file, flags or both) against the schema and the
+ * registry; fills defaults. Throws a one-line {@link ConfigError} naming the key path or flag.
+ */
+export function parseRunConfig(raw: unknown, registry: Registry, origin: ConfigOrigin): RunConfig {
+  if (!isPlainObject(raw))
+    throw new ConfigError(`${origin.source}: the run configuration must be a JSON object`);
+  checkKeys(origin, '', raw, TOP_KEYS);
+  const engineRaw = or(raw['engine'], {});
+  if (!isPlainObject(engineRaw))
+    throw new ConfigError(
+      `${where(origin, 'engine')} must be an object, got ${describe(engineRaw)}`,
+    );
+  checkKeys(origin, 'engine', engineRaw, ENGINE_KEYS);
+  const mode = or(engineRaw['mode'], RUN_DEFAULTS.engine.mode);
+  if (mode !== 'params' && mode !== 'features')
+    throw new ConfigError(
+      `${where(origin, 'engine.mode')} must be 'params' or 'features', got ${describe(mode)}`,
+    );
+  const method = component(
+    origin,
+    registry,
+    'method',
+    or(raw['method'], { id: RUN_DEFAULTS.method }),
+    ['aggregator', 'loss-weighting'],
+  );
+  const seed = or(raw['seed'], RUN_DEFAULTS.seed);
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new ConfigError(
+      `${where(origin, 'seed')} must be an integer in [0, 4294967295], got ${describe(seed)}`,
+    );
+  const strip = ({ id, options }: ComponentRef): ComponentRef => ({ id, options });
+  return {
+    dataset: strip(
+      component(origin, registry, 'dataset', or(raw['dataset'], { id: RUN_DEFAULTS.dataset }), [
+        'dataset',
+      ]),
+    ),
+    architecture: strip(
+      component(
+        origin,
+        registry,
+        'architecture',
+        or(raw['architecture'], { id: RUN_DEFAULTS.architecture }),
+        ['architecture'],
+      ),
+    ),
+    method: { ...strip(method), kind: method.kind as MethodRef['kind'] },
+    optimizer: strip(
+      component(
+        origin,
+        registry,
+        'optimizer',
+        or(raw['optimizer'], { id: RUN_DEFAULTS.optimizer }),
+        ['optimizer'],
+      ),
+    ),
+    engine: {
+      mode,
+      jacobianEvery: integer(
+        origin,
+        'engine.jacobianEvery',
+        or(engineRaw['jacobianEvery'], RUN_DEFAULTS.engine.jacobianEvery),
+        1,
+      ),
+    },
+    epochs: integer(origin, 'epochs', or(raw['epochs'], RUN_DEFAULTS.epochs), 1),
+    batchSize: integer(origin, 'batchSize', or(raw['batchSize'], RUN_DEFAULTS.batchSize), 1),
+    seed,
+    evalEvery: integer(origin, 'evalEvery', or(raw['evalEvery'], RUN_DEFAULTS.evalEvery), 1),
+    logEvery: integer(origin, 'logEvery', or(raw['logEvery'], RUN_DEFAULTS.logEvery), 1),
+  };
+}
+
+/** The JSON form of a configuration (what `config.json` holds); `parseRunConfig` reads it back. */
+export function runConfigToJson(c: RunConfig): Record<string, unknown> {
+  const ref = (r: ComponentRef): Record<string, unknown> => ({ id: r.id, ...r.options });
+  return {
+    dataset: ref(c.dataset),
+    architecture: ref(c.architecture),
+    method: ref(c.method),
+    optimizer: ref(c.optimizer),
+    engine: { ...c.engine },
+    epochs: c.epochs,
+    batchSize: c.batchSize,
+    seed: c.seed,
+    evalEvery: c.evalEvery,
+    logEvery: c.logEvery,
+  };
+}
+
+/** Flags that mirror the configuration (shared by `train` and `bench`). */
+export const CONFIG_FLAGS = {
+  config: { type: 'string' },
+  dataset: { type: 'string' },
+  'dataset-options': { type: 'string' },
+  arch: { type: 'string' },
+  'arch-options': { type: 'string' },
+  method: { type: 'string' },
+  'method-options': { type: 'string' },
+  optimizer: { type: 'string' },
+  'optimizer-options': { type: 'string' },
+  lr: { type: 'string' },
+  mode: { type: 'string' },
+  'jacobian-every': { type: 'string' },
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  seed: { type: 'string' },
+  'eval-every': { type: 'string' },
+  'log-every': { type: 'string' },
+} as const;
+
+/** Usage lines of {@link CONFIG_FLAGS}. */
+export const CONFIG_FLAGS_USAGE: readonly string[] = [
+  '  --config <file>             run configuration (JSON); flags below override it',
+  `  --dataset <id>              dataset (default ${RUN_DEFAULTS.dataset}); --dataset-options '<json>'`,
+  `  --arch <id>                 architecture (default ${RUN_DEFAULTS.architecture}); --arch-options '<json>'`,
+  `  --method <id>               aggregator or loss weighting (default ${RUN_DEFAULTS.method}); --method-options '<json>'`,
+  `  --optimizer <id>            optimiser (default ${RUN_DEFAULTS.optimizer}); --lr <x>; --optimizer-options '<json>'`,
+  "  --mode params|features      per-task gradients of the shared parameters or of the trunk's output",
+  '  --jacobian-every <n>        recompute the task Jacobian every n steps (default 1)',
+  `  --epochs <n>                (default ${RUN_DEFAULTS.epochs})`,
+  `  --batch-size <n>            (default ${RUN_DEFAULTS.batchSize})`,
+  `  --seed <n>                  (default ${RUN_DEFAULTS.seed})`,
+  `  --eval-every <n>            validation every n epochs (default ${RUN_DEFAULTS.evalEvery})`,
+  `  --log-every <n>             metrics.jsonl step line every n steps (default ${RUN_DEFAULTS.logEvery})`,
+];
+
+type FlagValues = Partial<Record<keyof typeof CONFIG_FLAGS, string>>;
+
+function flagNumber(flag: string, text: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v))
+    throw new ConfigError(`--${flag} must be a number, got '${text}'`);
+  return v;
+}
+
+function flagJson(flag: string, text: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(
+      `--${flag} must be a JSON object (e.g. '{"c": 0.5}'): ${(err as Error).message}`,
+    );
+  }
+  if (!isPlainObject(v))
+    throw new ConfigError(`--${flag} must be a JSON object (e.g. '{"c": 0.5}'), got ${text}`);
+  if ('id' in v)
+    throw new ConfigError(
+      `--${flag} must not contain \`id\`; use --${flag.replace('-options', '')}`,
+    );
+  return v;
+}
+
+/**
+ * Merges flags over a raw base object (a config file's content or `{}`). Setting a component id
+ * by flag drops the base's options of a different id (they belong to the other component).
+ * Returns the merged raw object and the key path → flag map for error messages.
+ */
+export function mergeFlags(
+  base: Record<string, unknown>,
+  flags: FlagValues,
+): { raw: Record<string, unknown>; flags: Map<string, string> } {
+  const raw: Record<string, unknown> = { ...base };
+  const origin = new Map<string, string>();
+  const comp = (key: string, idFlag: string, optFlag: string): void => {
+    const id = flags[idFlag as keyof FlagValues];
+    const opts = flags[optFlag as keyof FlagValues];
+    if (id === undefined && opts === undefined) return;
+    const prev = raw[key];
+    let obj: Record<string, unknown> = isPlainObject(prev) ? { ...prev } : {};
+    if (id !== undefined) {
+      if (obj['id'] !== id) obj = {};
+      obj['id'] = id;
+      origin.set(`${key}.id`, `--${idFlag}`);
+      origin.set(key, `--${idFlag}`);
+    }
+    if (opts !== undefined) {
+      obj = { ...obj, ...flagJson(optFlag, opts) };
+      origin.set(`${key}.*`, `--${optFlag}`);
+    }
+    raw[key] = obj;
+  };
+  comp('dataset', 'dataset', 'dataset-options');
+  comp('architecture', 'arch', 'arch-options');
+  comp('method', 'method', 'method-options');
+  comp('optimizer', 'optimizer', 'optimizer-options');
+  if (flags.lr !== undefined) {
+    const prev = raw['optimizer'];
+    raw['optimizer'] = {
+      ...(isPlainObject(prev) ? prev : { id: RUN_DEFAULTS.optimizer }),
+      lr: flagNumber('lr', flags.lr),
+    };
+    origin.set('optimizer.*', '--lr');
+  }
+  const engine: Record<string, unknown> = isPlainObject(raw['engine']) ? { ...raw['engine'] } : {};
+  if (flags.mode !== undefined) {
+    engine['mode'] = flags.mode;
+    origin.set('engine.mode', '--mode');
+  }
+  if (flags['jacobian-every'] !== undefined) {
+    engine['jacobianEvery'] = flagNumber('jacobian-every', flags['jacobian-every']);
+    origin.set('engine.jacobianEvery', '--jacobian-every');
+  }
+  if (Object.keys(engine).length > 0 || raw['engine'] !== undefined) raw['engine'] = engine;
+  const nums: [keyof FlagValues, string][] = [
+    ['epochs', 'epochs'],
+    ['batch-size', 'batchSize'],
+    ['seed', 'seed'],
+    ['eval-every', 'evalEvery'],
+    ['log-every', 'logEvery'],
+  ];
+  for (const [flag, key] of nums) {
+    const text = flags[flag];
+    if (text === undefined) continue;
+    raw[key] = flagNumber(flag, text);
+    origin.set(key, `--${flag}`);
+  }
+  return { raw, flags: origin };
+}
+
+/** Reads `--config` (when given), merges the flags and validates: the one entry point of `train`. */
+export async function loadRunConfig(flags: FlagValues, registry: Registry): Promise<RunConfig> {
+  let base: Record<string, unknown> = {};
+  let source = 'config';
+  if (flags.config !== undefined) {
+    source = flags.config;
+    const content = await readJson(flags.config);
+    if (!isPlainObject(content))
+      throw new ConfigError(`${source}: the run configuration must be a JSON object`);
+    base = content;
+  }
+  const merged = mergeFlags(base, flags);
+  return parseRunConfig(merged.raw, registry, { source, flags: merged.flags });
+}
