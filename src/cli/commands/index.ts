@@ -1,5 +1,6 @@
 /** Every CLI command. Add one import and one array element per command. */
 import { listCommand } from './list.js';
+import { reportCommand } from './report.js';
 import type { Command } from './types.js';
 
-export const commands: readonly Command[] = [listCommand];
+export const commands: readonly Command[] = [listCommand, reportCommand];
