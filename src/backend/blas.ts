@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { measure } from './timing.js';
 
 /** A loaded CBLAS. */
 export interface BlasHandle {
@@ -271,19 +272,6 @@ export function blasMatMul(blas: BlasHandle, fallback: KernelFunc): KernelFunc {
   };
 }
 
-/** Median milliseconds of `f` over `reps` calls after one warm-up (start-up probe only). */
-export function medianMs(f: () => void, reps: number): number {
-  f();
-  const t: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    f();
-    t.push(performance.now() - t0);
-  }
-  t.sort((p, q) => p - q);
-  return t[Math.floor(reps / 2)] as number;
-}
-
 /**
  * True when `blas` multiplies a 256³ product faster than the current wasm `BatchMatMul`. Used to
  * reject a reference BLAS that a generic name (`libblas.so.3`) may resolve to. Needs the wasm
@@ -294,13 +282,19 @@ export function fasterThanWasm(blas: BlasHandle): boolean {
   const a = new Float32Array(n * n).fill(0.5);
   const b = new Float32Array(n * n).fill(0.25);
   const c = new Float32Array(n * n);
-  const blasMs = medianMs(() => blas.sgemm(false, false, n, n, n, a, n, b, n, c, n), 3);
+  const blasMs = measure(() => blas.sgemm(false, false, n, n, n, a, n, b, n, c, n), {
+    warmup: 1,
+    reps: 3,
+  }).median;
   const x = tf.fill([n, n], 0.5);
-  const wasmMs = medianMs(() => {
-    const y = tf.matMul(x, x);
-    y.dataSync();
-    y.dispose();
-  }, 3);
+  const wasmMs = measure(
+    () => {
+      const y = tf.matMul(x, x);
+      y.dataSync();
+      y.dispose();
+    },
+    { warmup: 1, reps: 3 },
+  ).median;
   x.dispose();
   return blasMs < wasmMs;
 }

@@ -1,6 +1,8 @@
 /** Every CLI command. Add one import and one array element per command. */
 import { listCommand } from './list.js';
+import { perfCommand } from './perf.js';
 import { reportCommand } from './report.js';
+import { toyCommand } from './toy.js';
 import type { Command } from './types.js';
 
-export const commands: readonly Command[] = [listCommand, reportCommand];
+export const commands: readonly Command[] = [listCommand, perfCommand, reportCommand, toyCommand];
