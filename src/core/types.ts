@@ -142,3 +142,87 @@ export interface LossWeighting<S = unknown> {
   /** Called once at the end of each epoch with the epoch-mean training losses (DWA). */
   readonly endEpoch?: (epochMeanLosses: Float64Array, state: S) => S;
 }
+
+/** Output of a {@link GradientTransformation} step. */
+export interface TransformResult<S> {
+  /** Updates to *add* to the parameters (already scaled by −lr), keyed like the input. */
+  readonly updates: ParamTree;
+  readonly state: S;
+}
+
+/**
+ * A pure optimiser transform on parameter trees (optax style): `init` builds the state from the
+ * parameters' shapes, `update` maps gradients (or the updates of a previous transform in a
+ * `chain`) to new updates. States are trees of tensors, numbers and typed arrays, so they can be
+ * checkpointed. Inputs are borrowed; returned updates and state are owned by the caller (the step
+ * disposes the previous state's tensors that the new state does not reuse).
+ */
+export interface GradientTransformation<S = unknown> {
+  readonly id: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  init(params: ParamTree): S;
+  update(grads: ParamTree, state: S, params?: ParamTree): TransformResult<S>;
+}
+
+/** Output of a {@link TaskOptimizer} step. */
+export interface TaskOptimizerResult<S> {
+  /** Updates to *add* to the shared parameters (keys and shapes of the Jacobian blocks). */
+  readonly updates: ParamTree;
+  readonly state: S;
+  readonly warnings?: readonly string[];
+  /** Method-specific scalars for logs (e.g. rAU summaries). */
+  readonly diagnostics?: Readonly<Record<string, number>>;
+}
+
+/**
+ * An optimiser over the shared parameters that receives the per-task Jacobian instead of one
+ * gradient (AdaTask: one Adam moment pair per task). The engine computes J in `params` mode,
+ * hands it over and adds the returned updates to the shared variables; task-specific and extra
+ * variables keep the step's ordinary {@link GradientTransformation} on their own task's gradient.
+ */
+export interface TaskOptimizer<S = unknown> {
+  readonly id: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  init(spec: JacobianSpec): S;
+  /** Inputs are borrowed; returned updates and state are owned by the caller. */
+  update(jacobian: TaskJacobian, state: S, ctx: StepContext): TaskOptimizerResult<S>;
+}
+
+/** What a {@link Regularizer} sees, inside the recorded forward pass (all tensors differentiable). */
+export interface RegularizerInput {
+  readonly tasks: readonly TaskId[];
+  /** Per-task losses, in `tasks` order. */
+  readonly losses: readonly tf.Scalar[];
+  readonly shared: readonly tf.Variable[];
+  /** The trunk's features of this batch. */
+  readonly features: readonly tf.Tensor[];
+  /**
+   * Order 2 only: per-task gradients **with their graph kept**, one tree per task. Keys are the
+   * shared variables' names (`wrt: 'params'`) or `features:<i>` (`wrt: 'features'`).
+   */
+  readonly taskGradients?: readonly ParamTree[];
+}
+
+/** Step information a {@link Regularizer} may read. */
+export interface RegularizerContext {
+  readonly step: number;
+  readonly epoch: number;
+  readonly tasks: readonly TaskId[];
+}
+
+/**
+ * A penalty added to the training objective; the step adds its gradient to every parameter it
+ * reaches (shared, heads, extra), on top of whatever the method does with the task losses.
+ * Order 1: a function of the parameters/outputs. Order 2: a function of the per-task gradients
+ * (e.g. the orthogonal-gradient regulariser), differentiated by double backward; it must use the
+ * second-order-safe ops of `src/autodiff/safe-ops.ts`.
+ */
+export interface Regularizer {
+  readonly id: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly order: 1 | 2;
+  /** Which per-task gradients an order-2 penalty reads (default `'params'`). */
+  readonly wrt?: 'params' | 'features';
+  /** λ·R as a differentiable scalar (called inside the recorded forward; do all work in tf ops). */
+  penalty(input: RegularizerInput, ctx: RegularizerContext): tf.Scalar;
+}
