@@ -1,5 +1,8 @@
 /** Registry entries of this module. Append new entries to the array (one import + one line each). */
 import type { RegistryEntry } from '../registry/types.js';
+import { cgcEntry } from './cgc.js';
+import { mmoeEntry } from './mmoe.js';
+import { pleEntry } from './ple.js';
 import { sharedBottomEntry } from './shared-bottom.js';
 
-export const entries: readonly RegistryEntry[] = [sharedBottomEntry];
+export const entries: readonly RegistryEntry[] = [sharedBottomEntry, mmoeEntry, cgcEntry, pleEntry];

@@ -201,14 +201,10 @@ export function checkTrunkHeadsSplit(
       tf.dispose(headOnly.grads);
       if (shared.length === 0) continue;
 
-      // Feature cotangents, then one VJP through the trunk.
-      const dFeatures = tf.tidy(() => {
-        const g = tf.grads((...fs: tf.Tensor[]) => {
-          const h = model.heads(fs, inputs, opts);
-          return probe(h.outputs[task.id] as tf.Tensor, 17);
-        });
-        return g([...features]);
-      });
+      // Feature cotangents, then one VJP through the trunk. A task need not read every feature
+      // (PLE's per-task inputs, cross-stitch columns): its cotangent there is zero, which
+      // tf.grads refuses, so the features are wrapped in temporary variables.
+      const dFeatures = featureCotangents(model, features, inputs, opts, task.id);
       const chain = tf.variableGrads(() => {
         const t = model.trunk(inputs, opts);
         const terms = t.features.map((f, i) => tf.sum(tf.mul(f, dFeatures[i] as tf.Tensor)));
@@ -239,6 +235,30 @@ export function checkTrunkHeadsSplit(
     tf.dispose(features);
   }
   return { headsReadShared: [...headsReadShared], maxRelError };
+}
+
+/**
+ * `∂probe_k/∂features` for task `taskId`, with zeros for features the task does not read.
+ * Returned tensors are owned by the caller.
+ */
+export function featureCotangents(
+  model: MtlModel,
+  features: readonly tf.Tensor[],
+  inputs: ModelInputs,
+  opts: ForwardOptions,
+  taskId: TaskId,
+): tf.Tensor[] {
+  const wrapped = features.map((f) => tf.variable(f, true));
+  try {
+    const { value, grads } = tf.variableGrads(() => {
+      const h = model.heads(wrapped, inputs, opts);
+      return probe(h.outputs[taskId] as tf.Tensor, 17);
+    }, wrapped);
+    value.dispose();
+    return wrapped.map((w) => grads[w.name] ?? tf.zerosLike(w));
+  } finally {
+    for (const w of wrapped) w.dispose();
+  }
 }
 
 /**
