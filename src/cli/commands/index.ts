@@ -2,6 +2,7 @@
 import { listCommand } from './list.js';
 import { perfCommand } from './perf.js';
 import { reportCommand } from './report.js';
+import { toyCommand } from './toy.js';
 import type { Command } from './types.js';
 
-export const commands: readonly Command[] = [listCommand, perfCommand, reportCommand];
+export const commands: readonly Command[] = [listCommand, perfCommand, reportCommand, toyCommand];
