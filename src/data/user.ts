@@ -10,6 +10,7 @@ import { validateSchema, type DataSchema } from './schema.js';
 import { seededSplit } from './split.js';
 import { readTable, type CsvTableOptions, type FileFormat } from './table.js';
 import type { Dataset, DatasetLoader } from './types.js';
+import type { RegistryEntry } from '../registry/types.js';
 
 /** Options of {@link loadTabularFile}. */
 export interface TabularFileOptions {
@@ -23,6 +24,9 @@ export interface TabularFileOptions {
   readonly csv?: CsvTableOptions;
   /** Data set id (default `'tabular-file'`). */
   readonly id?: string;
+  /** Overrides the generated description / provenance (embedded loaders). */
+  readonly description?: string;
+  readonly provenance?: string;
 }
 
 /** A {@link Dataset} plus the fitted encoders (to encode new rows identically). */
@@ -59,13 +63,15 @@ export async function loadTabularFile(
   });
   return {
     id: options.id ?? 'tabular-file',
-    description: `user file ${path}: ${table.n} rows, ${enc.tasks.length} tasks`,
+    description:
+      options.description ?? `user file ${path}: ${table.n} rows, ${enc.tasks.length} tasks`,
     inputSpec: enc.inputSpec,
     tasks: enc.tasks,
     train: enc.train,
     valid: enc.valid,
     test: enc.test,
-    provenance: `user-supplied file ${path} (${table.n} rows), seeded split`,
+    provenance:
+      options.provenance ?? `user-supplied file ${path} (${table.n} rows), seeded split`,
     encoding: enc.encoding,
     ...(Object.keys(enc.encoding.targetScaling).length > 0
       ? { targetScaling: enc.encoding.targetScaling }
@@ -118,3 +124,15 @@ export function tabularFileLoader(options?: Readonly<Record<string, unknown>>): 
       }),
   };
 }
+
+/** Registry entry of `tabular-file` (a user CSV / Parquet / Arrow file with a declared schema). */
+export const tabularFileEntry: RegistryEntry<DatasetLoader> = {
+  id: 'tabular-file',
+  kind: 'dataset',
+  displayName: 'Tabular file',
+  summary:
+    'A user-supplied CSV (optionally gzip), Parquet or Arrow IPC file with a declared schema of feature and task columns.',
+  reference: 'manytask loader; schema and encodings documented in docs/datasets.md.',
+  options: tabularFileOptions,
+  create: tabularFileLoader,
+};
