@@ -4,7 +4,7 @@ import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { LossWeighting } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
 import { checkAbove, checkLosses, perTaskVector, softmax, softmaxVjp } from './common.js';
-import { hostOptimizerInit, hostStep, type HostOptimizerState } from './host-adam.js';
+import { hostOptimizerInit, hostStep, type HostOptimizerState } from '../linalg/host-optimizer.js';
 
 /** Options of {@link famo}. */
 export interface FamoOptions {

@@ -17,4 +17,4 @@ export {
   type HostOptimizerKind,
   type HostOptimizerOptions,
   type HostOptimizerState,
-} from './host-adam.js';
+} from '../linalg/host-optimizer.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stepContext } from '../../test/helpers/step-context.js';
-import { hostOptimizerInit, hostStep } from './host-adam.js';
+import { hostOptimizerInit, hostStep } from '../linalg/host-optimizer.js';
 import { imtlL } from './imtl-l.js';
 import { uw } from './uw.js';
 

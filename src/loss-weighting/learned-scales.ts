@@ -13,7 +13,7 @@ import {
   hostStep,
   type HostOptimizerKind,
   type HostOptimizerState,
-} from './host-adam.js';
+} from '../linalg/host-optimizer.js';
 
 /** State of a learned-scale loss weighting. */
 export interface LearnedScaleState {

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import type { Aggregator, Gramian, LossWeighting, StepContext, Weighting } from '../core/types.js';
-import { hostOptimizerInit, hostStep } from '../loss-weighting/host-adam.js';
+import { hostOptimizerInit, hostStep } from '../linalg/host-optimizer.js';
 import { defaultRegistry, type Registry } from '../registry/index.js';
 import { evaluateToy, onParetoFront, TOY_VARIANTS, type ToyVariant } from './problem.js';
 
