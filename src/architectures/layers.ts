@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/errors.js';
 import { activate, type ActivationName, type NonlinearOps } from './ops.js';
-import { constantInit, glorotUniform, type ParamScope } from './params.js';
+import { constantInit, glorotUniform, type Initializer, type ParamScope } from './params.js';
 
 /** A differentiable function of one tensor with its own variables. */
 export interface Block {
@@ -23,6 +23,10 @@ export interface Block {
 export interface DenseOptions {
   readonly activation?: ActivationName;
   readonly useBias?: boolean;
+  /** Kernel initialiser. Default Glorot uniform. */
+  readonly kernelInit?: Initializer;
+  /** Bias initialiser. Default zeros. */
+  readonly biasInit?: Initializer;
 }
 
 /**
@@ -34,12 +38,17 @@ export function dense(
   inDim: number,
   units: number,
   ops: NonlinearOps,
-  { activation = 'linear', useBias = true }: DenseOptions = {},
+  {
+    activation = 'linear',
+    useBias = true,
+    kernelInit = glorotUniform(),
+    biasInit = constantInit(0),
+  }: DenseOptions = {},
 ): Block {
   checkSize('dense', `${scope.path}: inDim`, inDim);
   checkSize('dense', `${scope.path}: units`, units);
-  const kernel = scope.variable('kernel', [inDim, units], glorotUniform());
-  const bias = useBias ? scope.variable('bias', [units], constantInit(0)) : undefined;
+  const kernel = scope.variable('kernel', [inDim, units], kernelInit);
+  const bias = useBias ? scope.variable('bias', [units], biasInit) : undefined;
   return {
     variables: bias === undefined ? [kernel] : [kernel, bias],
     outShape: [units],
