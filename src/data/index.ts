@@ -20,3 +20,5 @@ export { tecatorMeats, TECATOR_SCHEMA } from './tecator-meats.js';
 export { yeast, yeastSchema } from './yeast.js';
 export { mmoeSynthetic, generateMmoeSynthetic } from './mmoe-synthetic.js';
 export type { MmoeSyntheticParams, MmoeSyntheticTruth } from './mmoe-synthetic.js';
+export { splitToBatch, disposeBatch, batchIndices } from './batches.js';
+export type { BatchIndicesOptions } from './batches.js';
