@@ -31,7 +31,7 @@ interface EngineInternals {
   startTape(): void;
   endTape(): void;
   scopedRun<R>(start: () => void, end: () => void, f: () => R): R;
-  tidy<T extends tf.TensorContainer>(name: string, f: () => T): T;
+  tidy(name: string, f: () => tf.TensorContainer): tf.TensorContainer;
 }
 
 /** Checked access to the engine internals; a clear error if a TF.js upgrade moved them. */
@@ -91,7 +91,7 @@ export interface RecordedTape<R> {
  * @param owner - function name used in error messages.
  * @param f - the forward; everything it returns that is a tensor is kept.
  */
-export function recordTape<R extends tf.TensorContainer>(
+export function recordTape<R>(
   owner: string,
   f: () => R,
 ): RecordedTape<R> {
@@ -109,7 +109,7 @@ export function recordTape<R extends tf.TensorContainer>(
     result = e.scopedRun(
       () => e.startTape(),
       () => e.endTape(),
-      () => e.tidy('manytask-forward', f),
+      () => e.tidy('manytask-forward', f as () => tf.TensorContainer) as R,
     );
     tape = e.state.activeTape ?? [];
   } catch (err) {
@@ -123,7 +123,7 @@ export function recordTape<R extends tf.TensorContainer>(
     if (disposed) return;
     disposed = true;
     for (const node of tape) for (const t of node.saved ?? []) t.dispose();
-    tf.dispose(result);
+    tf.dispose(result as tf.TensorContainer);
     tape.length = 0;
   };
   return {
