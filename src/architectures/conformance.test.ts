@@ -10,7 +10,7 @@ import { loadModel, saveModel } from './io.js';
 import { forward } from './model.js';
 import {
   checkTrunkHeadsSplit,
-  disposeBatch,
+  disposeSyntheticBatch,
   groupingViolations,
   outputShapeProblems,
   syntheticBatch,
@@ -79,7 +79,7 @@ describe.each(entries.filter((e) => e.kind === 'architecture').map((e) => [e.id,
       });
       afterAll(() => {
         model.dispose();
-        disposeBatch(batch);
+        disposeSyntheticBatch(batch);
       });
 
       it('produces one output per task with the right shape, leaking nothing', () => {
@@ -154,11 +154,11 @@ describe.each(entries.filter((e) => e.kind === 'architecture').map((e) => [e.id,
       const report = trainBriefly(model, batch, { steps: 40, learningRate: 0.02 });
       for (const t of TASKS) {
         expect(report.after[t.id], `${id} task ${t.id}`).toBeLessThan(
-          0.8 * (report.before[t.id] as number),
+          0.7 * (report.before[t.id] as number),
         );
       }
       model.dispose();
-      disposeBatch(batch);
+      disposeSyntheticBatch(batch);
       expect(tf.memory().numTensors).toBe(before);
     });
 
@@ -186,7 +186,7 @@ describe.each(entries.filter((e) => e.kind === 'architecture').map((e) => [e.id,
       tf.dispose(out as unknown as tf.TensorContainer);
       model.diagnostics?.(batch.inputs, evalOpts);
       model.dispose();
-      disposeBatch(batch);
+      disposeSyntheticBatch(batch);
       expect(tf.memory().numTensors).toBe(before);
     });
   },

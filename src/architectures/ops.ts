@@ -8,6 +8,7 @@
  * `relu` and `softplus` are correct to second order as they are.
  */
 import * as tf from '@tensorflow/tfjs';
+import * as safeOps from '../autodiff/safe-ops.js';
 import { ConfigError } from '../core/errors.js';
 
 /** Hidden-layer activations an option may name. */
@@ -22,7 +23,7 @@ export const ACTIVATIONS: readonly ActivationName[] = [
   'linear',
 ];
 
-/** The three ops whose TF.js gradients are wrong at second order. */
+/** Nonlinear ops with second-order-correct alternatives (softplus is correct either way; safe-ops has one for uniformity). */
 export interface NonlinearOps {
   /** True when these are the second-order-correct versions. */
   readonly secondOrderSafe: boolean;
@@ -30,6 +31,7 @@ export interface NonlinearOps {
   tanh(x: tf.Tensor): tf.Tensor;
   /** Softmax over the last axis. */
   softmax(x: tf.Tensor): tf.Tensor;
+  softplus(x: tf.Tensor): tf.Tensor;
 }
 
 const rawOps: NonlinearOps = {
@@ -37,23 +39,23 @@ const rawOps: NonlinearOps = {
   sigmoid: (x) => tf.sigmoid(x),
   tanh: (x) => tf.tanh(x),
   softmax: (x) => tf.softmax(x),
+  softplus: (x) => tf.softplus(x),
 };
 
-// Wired to src/autodiff/safe-ops.ts once that module lands (owned by the autodiff developer).
-const safe: NonlinearOps | undefined = undefined;
+const safe: NonlinearOps = {
+  secondOrderSafe: true,
+  sigmoid: safeOps.sigmoid,
+  tanh: safeOps.tanh,
+  softmax: safeOps.softmax,
+  softplus: safeOps.softplus,
+};
 
 /**
  * The ops to use: TF.js's own (fast, first-order only) or the second-order-correct ones of
- * `src/autodiff/safe-ops.ts` (recompute the derivative from the input).
+ * `src/autodiff/safe-ops.ts` (their gradients recompute from the input).
  */
 export function nonlinearOps(secondOrderSafe: boolean): NonlinearOps {
-  if (!secondOrderSafe) return rawOps;
-  if (safe === undefined) {
-    throw new ConfigError(
-      'architectures: option `secondOrderSafe: true` needs src/autodiff/safe-ops.ts, which is not available in this build; use secondOrderSafe: false (first-order methods) or relu activations',
-    );
-  }
-  return safe;
+  return secondOrderSafe ? safe : rawOps;
 }
 
 /** Applies a hidden-layer activation through `ops`. */
@@ -62,7 +64,7 @@ export function activate(name: ActivationName, x: tf.Tensor, ops: NonlinearOps):
     case 'relu':
       return tf.relu(x);
     case 'softplus':
-      return tf.softplus(x);
+      return ops.softplus(x);
     case 'tanh':
       return ops.tanh(x);
     case 'sigmoid':

@@ -426,7 +426,7 @@ export function syntheticBatch(
 }
 
 /** Disposes every tensor of a batch made by {@link syntheticBatch}. */
-export function disposeBatch(batch: Batch): void {
+export function disposeSyntheticBatch(batch: Batch): void {
   tf.dispose([
     ...Object.values(batch.inputs as Record<string, tf.Tensor>),
     ...Object.values(batch.targets),
