@@ -7,3 +7,4 @@ export * from './simplex.js';
 export * from './qp.js';
 export * from './cagrad.js';
 export * from './nash.js';
+export * from './host-optimizer.js';

@@ -11,10 +11,3 @@ export { pbi, pbiEntry, type PbiOptions } from './pbi.js';
 export { cosmos, cosmosEntry, type CosmosOptions } from './cosmos.js';
 export { si, siEntry, type SiOptions } from './si.js';
 export type { LearnedScaleState } from './learned-scales.js';
-export {
-  hostOptimizerInit,
-  hostStep,
-  type HostOptimizerKind,
-  type HostOptimizerOptions,
-  type HostOptimizerState,
-} from '../linalg/host-optimizer.js';
