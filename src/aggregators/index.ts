@@ -1,2 +1,3 @@
 /** Public API of `aggregators`. */
 export {};
+export { fromWeighting, LINEAR_TRAITS } from './base.js';

@@ -1,2 +1,3 @@
 /** Public API of `autodiff`. */
 export {};
+export { assertJacobian, combine, gramian, jacobianSpec } from './gramian.js';

@@ -1,2 +1,3 @@
 /** Public API of `weightings`. */
 export {};
+export { EMPTY_STATE, stateless, uniform, type StatelessWeigh } from './base.js';

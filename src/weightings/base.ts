@@ -1,0 +1,43 @@
+/** Shared pieces of the Gramian weightings (G → w): pure host math, no TF.js. */
+import { ShapeError } from '../core/errors.js';
+import type {
+  EmptyState,
+  Gramian,
+  StepContext,
+  Weighting,
+  WeightingResult,
+} from '../core/types.js';
+
+/** The state of every stateless weighting. */
+export const EMPTY_STATE: EmptyState = Object.freeze({});
+
+/** What a stateless weighting computes from G (weights plus optional warnings/diagnostics). */
+export type StatelessWeigh = (
+  gramian: Gramian,
+  ctx: StepContext,
+) => Omit<WeightingResult<EmptyState>, 'state'>;
+
+/**
+ * Builds a stateless {@link Weighting} from a function of the Gramian. The returned weights are
+ * checked to have K entries (a programming error otherwise).
+ */
+export function stateless(id: string, weigh: StatelessWeigh): Weighting<EmptyState> {
+  return {
+    id,
+    init: () => EMPTY_STATE,
+    weigh(gramian, _state, ctx) {
+      const r = weigh(gramian, ctx);
+      if (r.weights.length !== gramian.k) {
+        throw new ShapeError(
+          `${id}: produced ${r.weights.length} weights for ${gramian.k} tasks (internal error; please report it)`,
+        );
+      }
+      return { ...r, state: EMPTY_STATE };
+    },
+  };
+}
+
+/** Uniform weights 1/K (torchjd's default preference vector). */
+export function uniform(k: number): Float64Array {
+  return new Float64Array(k).fill(1 / k);
+}
