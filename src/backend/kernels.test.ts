@@ -89,6 +89,11 @@ describe('BatchMatMul transpose fix', () => {
     ['batched NT', [3, 6, 5], [3, 4, 5], false, true],
     ['batched TN', [2, 5, 6], [2, 5, 4], true, false],
     ['broadcast batch TN', [1, 5, 6], [3, 5, 4], true, false],
+    // Shapes where transposing B and the product is cheaper than transposing A (swapped form).
+    ['batched TN swapped', [2, 7, 9], [2, 7, 2], true, false],
+    ['broadcast TN swapped', [3, 7, 9], [1, 7, 2], true, false],
+    ['broadcast NT swapped', [1, 2, 9], [3, 8, 9], false, true],
+    ['batched TT swapped', [2, 9, 3], [2, 4, 9], true, true],
   ];
 
   it.each(cases)('%s equals the stock kernel and the float64 product', (_, sa, sb, ta, tb) => {

@@ -81,9 +81,46 @@ function callKernel(
 }
 
 /**
- * BatchMatMul through an explicit transpose: the stock wasm kernel reaches XNNPACK speed only when
+ * Swaps the two innermost axes of a float32 tensor with a cache-blocked loop on the wasm heap.
+ * The stock wasm `Transpose` is a generic strided loop, 2–3× slower on a 1024×512 activation.
+ */
+function transposeInnerF32(be: BackendWasm, x: TensorInfo): TensorInfo {
+  const rank = x.shape.length;
+  const rows = x.shape[rank - 2] as number;
+  const cols = x.shape[rank - 1] as number;
+  const shape = [...x.shape.slice(0, rank - 2), cols, rows];
+  const out = be.makeOutput(shape, 'float32');
+  // Views after makeOutput (allocation can detach earlier views).
+  const src = be.typedArrayFromHeap(x) as Float32Array;
+  const dst = be.typedArrayFromHeap(out) as Float32Array;
+  const plane = rows * cols;
+  const batches = plane === 0 ? 0 : src.length / plane;
+  const B = 16;
+  for (let p = 0; p < batches; p++) {
+    const o = p * plane;
+    for (let i0 = 0; i0 < rows; i0 += B) {
+      const i1 = Math.min(rows, i0 + B);
+      for (let j0 = 0; j0 < cols; j0 += B) {
+        const j1 = Math.min(cols, j0 + B);
+        for (let i = i0; i < i1; i++) {
+          const base = o + i * cols;
+          for (let j = j0; j < j1; j++) dst[o + j * rows + i] = src[base + j] as number;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+const size = (x: TensorInfo): number => tf.util.sizeFromShape(x.shape);
+
+/**
+ * BatchMatMul through explicit transposes: the stock wasm kernel reaches XNNPACK speed only when
  * neither operand is transposed, and every backward matmul sets one flag (dA = dC·Bᵀ, dB = Aᵀ·dC).
- * Materialising the transposed operand costs one memory pass; the stock slow path is 10–40× slower.
+ * Of the two equivalent untransposed forms, `op(A)·op(B)` and `(op(B)ᵀ·op(A)ᵀ)ᵀ`, it takes the one
+ * that moves fewer elements: for a head's weight gradient Zᵀ·dP (Z [B,512], dP [B,16]) the second
+ * transposes 16·B + 512·16 elements instead of 512·B. Each transpose is one memory pass; the stock
+ * slow path is 10–40× slower than XNNPACK.
  */
 export function transposeFixMatMul(): KernelFunc | undefined {
   const matMul = stockWasmKernel('BatchMatMul');
@@ -95,19 +132,39 @@ export function transposeFixMatMul(): KernelFunc | undefined {
     const at = attrs?.['transposeA'] === true;
     const bt = attrs?.['transposeB'] === true;
     if (!at && !bt) return matMul.kernelFunc({ inputs, backend, ...(attrs ? { attrs } : {}) });
+    const be = backend as BackendWasm;
     const temps: TensorInfo[] = [];
-    const explicitT = (x: TensorInfo): TensorInfo => {
-      const t = callKernel(transpose, { x }, { perm: swapInner(x.shape.length) }, backend);
-      temps.push(t);
+    const explicitT = (x: TensorInfo, keep = false): TensorInfo => {
+      const t =
+        x.dtype === 'float32'
+          ? transposeInnerF32(be, x)
+          : callKernel(transpose, { x }, { perm: swapInner(x.shape.length) }, backend);
+      if (!keep) temps.push(t);
       return t;
     };
-    const out = callKernel(
-      matMul,
-      { a: at ? explicitT(a) : a, b: bt ? explicitT(b) : b },
-      { ...attrs, transposeA: false, transposeB: false },
-      backend,
-    );
-    for (const t of temps) (backend as BackendWasm).disposeData(t.dataId);
+    const nn = { ...attrs, transposeA: false, transposeB: false };
+    const rank = Math.max(a.shape.length, b.shape.length);
+    const m = a.shape[a.shape.length - (at ? 1 : 2)] as number;
+    const n = b.shape[b.shape.length - (bt ? 2 : 1)] as number;
+    const batchOf = (x: TensorInfo): number =>
+      size(x) / ((x.shape.at(-1) as number) * (x.shape.at(-2) as number) || 1);
+    const outSize = Math.max(batchOf(a), batchOf(b)) * m * n;
+    const direct = (at ? size(a) : 0) + (bt ? size(b) : 0);
+    const swapped = (at ? 0 : size(a)) + (bt ? 0 : size(b)) + outSize;
+    let out: TensorInfo;
+    if (direct <= swapped || rank < 2) {
+      out = callKernel(matMul, { a: at ? explicitT(a) : a, b: bt ? explicitT(b) : b }, nn, backend);
+    } else {
+      const ct = callKernel(
+        matMul,
+        { a: bt ? b : explicitT(b), b: at ? a : explicitT(a) },
+        nn,
+        backend,
+      );
+      temps.push(ct);
+      out = explicitT(ct, true);
+    }
+    for (const t of temps) be.disposeData(t.dataId);
     return out;
   };
 }

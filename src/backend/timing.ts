@@ -6,7 +6,18 @@ export interface Timing {
   readonly min: number;
   readonly max: number;
   readonly samples: readonly number[];
+  /**
+   * Median CPU time (user + system) of this process per call, in ms: close to the wall time of a
+   * single-threaded step on an idle machine and much less disturbed by other processes on a busy
+   * one. Threads of this process (BLAS, workers' own CPU is not included) add to it.
+   */
+  readonly cpuMedian: number;
 }
+
+const cpuNow = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 /** Median of a non-empty list. */
 export function median(xs: readonly number[]): number {
@@ -17,21 +28,29 @@ export function median(xs: readonly number[]): number {
     : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** Runs `f` `warmup` times untimed, then `reps` times timed; `f` must force its own results. */
-export function measure(f: () => void, opts: { warmup: number; reps: number }): Timing {
-  for (let i = 0; i < opts.warmup; i++) f();
-  const samples: number[] = [];
-  for (let i = 0; i < Math.max(1, opts.reps); i++) {
-    const t0 = performance.now();
-    f();
-    samples.push(performance.now() - t0);
-  }
+function summarise(samples: number[], cpu: number[]): Timing {
   return {
     median: median(samples),
     min: Math.min(...samples),
     max: Math.max(...samples),
     samples,
+    cpuMedian: median(cpu),
   };
+}
+
+/** Runs `f` `warmup` times untimed, then `reps` times timed; `f` must force its own results. */
+export function measure(f: () => void, opts: { warmup: number; reps: number }): Timing {
+  for (let i = 0; i < opts.warmup; i++) f();
+  const samples: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < Math.max(1, opts.reps); i++) {
+    const c0 = cpuNow();
+    const t0 = performance.now();
+    f();
+    samples.push(performance.now() - t0);
+    cpu.push(cpuNow() - c0);
+  }
+  return summarise(samples, cpu);
 }
 
 /** Async variant of {@link measure} (worker-parallel steps). */
@@ -41,10 +60,13 @@ export async function measureAsync(
 ): Promise<Timing> {
   for (let i = 0; i < opts.warmup; i++) await f();
   const samples: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < Math.max(1, opts.reps); i++) {
+    const c0 = cpuNow();
     const t0 = performance.now();
     await f();
     samples.push(performance.now() - t0);
+    cpu.push(cpuNow() - c0);
   }
-  return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), samples };
+  return summarise(samples, cpu);
 }

@@ -40,6 +40,8 @@ export interface PerfRow {
   readonly ms: number | null;
   readonly minMs?: number;
   readonly maxMs?: number;
+  /** Median CPU time of this process per step (robust to other load; includes BLAS threads). */
+  readonly cpuMs?: number;
   readonly gflops?: number;
   /** ms / (EW ms of the same backend, model and K). */
   readonly ratioToEw?: number;
@@ -132,7 +134,9 @@ async function measureStep(
   f: () => void,
   flop: number,
   reps: { warmup: number; reps: number },
-): Promise<Pick<PerfRow, 'ms' | 'minMs' | 'maxMs' | 'gflops' | 'peakTensorMB' | 'rssMB'>> {
+): Promise<
+  Pick<PerfRow, 'ms' | 'minMs' | 'maxMs' | 'cpuMs' | 'gflops' | 'peakTensorMB' | 'rssMB'>
+> {
   const t: Timing = measure(f, reps);
   const prof = await tf.profile(() => {
     f();
@@ -142,6 +146,7 @@ async function measureStep(
     ms: round(t.median),
     minMs: round(t.min),
     maxMs: round(t.max),
+    cpuMs: round(t.cpuMedian),
     gflops: round(flop / (t.median * 1e6)),
     peakTensorMB: mb(prof.peakBytes),
     rssMB: mb(process.memoryUsage().rss),
@@ -150,6 +155,7 @@ async function measureStep(
 
 interface RunOptions {
   readonly ks: readonly number[];
+  readonly variants: readonly string[];
   readonly batch: number;
   readonly backends: readonly string[];
   readonly models: readonly string[];
@@ -205,7 +211,10 @@ export async function runPerf(o: RunOptions): Promise<{
           const m = createBenchMlp({ k, batch: o.batch });
           const flop = benchMlpStepFlop(m.sizes);
           let ewMs: number | undefined;
-          for (const variant of path.ewOnly === true ? (['ew'] as const) : ALL_VARIANTS) {
+          const variants = ALL_VARIANTS.filter(
+            (v) => o.variants.includes(v) && (v === 'ew' || path.ewOnly !== true),
+          );
+          for (const variant of variants) {
             const made = mlpVariants[variant](m);
             if ('unavailable' in made) {
               rows.push({
@@ -286,16 +295,28 @@ export function checkTargets(rows: readonly PerfRow[]): TargetCheck[] {
 }
 
 function table(rows: readonly PerfRow[]): string {
-  const head = ['backend', 'model', 'K', 'variant', 'ms', 'GFLOP/s', '×EW', 'peak MB', 'RSS MB'];
+  const head = [
+    'backend',
+    'model',
+    'K',
+    'variant',
+    'ms',
+    'cpu ms',
+    'GFLOP/s',
+    '×EW',
+    'peak MB',
+    'RSS MB',
+  ];
   const body = rows.map((r) =>
     r.ms === null
-      ? [r.backend, r.model, String(r.k), r.variant, 'n/a', '', '', '', r.unavailable ?? '']
+      ? [r.backend, r.model, String(r.k), r.variant, 'n/a', '', '', '', '', r.unavailable ?? '']
       : [
           r.backend,
           r.model,
           String(r.k),
           r.variant,
           String(r.ms),
+          String(r.cpuMs ?? ''),
           String(r.gflops ?? ''),
           r.ratioToEw !== undefined ? r.ratioToEw.toFixed(2) : '',
           String(r.peakTensorMB ?? ''),
@@ -315,7 +336,8 @@ function table(rows: readonly PerfRow[]): string {
 
 const USAGE = [
   'Usage: manytask perf [--json] [--quick] [--k 2,4,8] [--backends wasm,blas,blas2,tensorflow]',
-  '                     [--models mlp,mmoe] [--batch 1024] [--reps N] [--warmup N]',
+  '                     [--models mlp,mmoe] [--variants ew,jacobian,features,jacobianEvery10]',
+  '                     [--batch 1024] [--reps N] [--warmup N]',
   '',
   'Benchmarks one training step (not a test): the shared-trunk MLP X[B,256] → 512 → 512 → K heads',
   'of 16 (PERFORMANCE.md §2), with the EW step, the exact Jacobian step, the features-mode step',
@@ -343,6 +365,7 @@ export const perfCommand: Command = {
         k: { type: 'string', default: '2,4,8' },
         backends: { type: 'string' },
         models: { type: 'string', default: 'mlp,mmoe' },
+        variants: { type: 'string', default: ALL_VARIANTS.join(',') },
         batch: { type: 'string', default: '1024' },
         reps: { type: 'string' },
         warmup: { type: 'string' },
@@ -365,6 +388,7 @@ export const perfCommand: Command = {
       batch: int('batch', values.batch, 1024, 1),
       backends: parseList('backends', values.backends ?? DEFAULT_BACKENDS.join(','), known),
       models: parseList('models', values.models, ['mlp', 'mmoe']),
+      variants: parseList('variants', values.variants, ALL_VARIANTS),
       warmup: int('warmup', values.warmup, values.quick ? 1 : 2, 0),
       reps: int('reps', values.reps, values.quick ? 3 : 7, 1),
       progress,
