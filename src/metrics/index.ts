@@ -1,2 +1,30 @@
 /** Public API of `metrics`. */
-export {};
+export { auc, createBinnedAuc } from './auc.js';
+export type { BinnedAuc } from './auc.js';
+export {
+  METRIC_DIRECTIONS,
+  METRICS_BY_KIND,
+  LOGLOSS_EPS,
+  taskMetricDirections,
+  binaryLogloss,
+  binaryAccuracy,
+  multiclassLogloss,
+  multiclassAccuracy,
+  meanSquaredError,
+  meanAbsoluteError,
+  createTaskMeter,
+  averageMetrics,
+} from './task-metrics.js';
+export type {
+  MetricName,
+  ScoreKind,
+  TaskMeter,
+  TaskMeterOptions,
+  TaskMetricResult,
+} from './task-metrics.js';
+export { deltaM } from './delta-m.js';
+export type { DeltaReport, DeltaTerm, TaskMetricTable } from './delta-m.js';
+export { conflictDiagnostics, conflictScalars } from './conflict.js';
+export type { ConflictDiagnostics } from './conflict.js';
+export { evaluate } from './evaluate.js';
+export type { EvaluateOptions, EvaluationResult } from './evaluate.js';
