@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/errors.js';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import { createRng, type Rng } from '../core/rng.js';
+import type { ShardBatch, ShardProgram } from './parallel.js';
 
 /** Sizes of the benchmark MLP (defaults: the PERFORMANCE.md model). */
 export interface BenchMlpOptions {
@@ -160,4 +161,83 @@ export function ewSgdStep(m: BenchMlp, lr: number): number {
   const v = loss.dataSync()[0] as number;
   loss.dispose();
   return v;
+}
+
+/** Batch arrays of {@link benchMlpHost} data for a {@link ShardProgram}: `x`, then `y0..y{K-1}`. */
+export function benchMlpBatch(host: BenchMlpHost): ShardBatch {
+  const s = host.sizes;
+  const out: Record<string, { data: Float32Array; shape: readonly number[] }> = {
+    x: { data: host.x, shape: [s.batch, s.input] },
+  };
+  host.ys.forEach((y, k) => (out[`y${k}`] = { data: y, shape: [s.batch, s.output] }));
+  return out;
+}
+
+/** Options of {@link benchMlpProgram}: the model sizes plus what a shard computes. */
+export interface BenchMlpProgramOptions extends BenchMlpOptions {
+  /** `ew`: one row, ∇Σ_k L_k; `jacobian`: K rows, ∇L_k (one forward per task). Default `ew`. */
+  readonly mode?: 'ew' | 'jacobian';
+}
+
+/**
+ * The benchmark MLP as a {@link ShardProgram} for {@link createDataParallel}: parameters in the
+ * order of {@link BenchMlpHost.shapes}; batch arrays as from {@link benchMlpBatch}. Each task loss
+ * is a mean over rows, as the data-parallel reduction requires.
+ */
+export function benchMlpProgram(options: Readonly<Record<string, unknown>>): ShardProgram {
+  const { mode = 'ew', ...sizes } = options as unknown as BenchMlpProgramOptions;
+  if (mode !== 'ew' && mode !== 'jacobian')
+    throw new ConfigError(
+      `benchMlpProgram: option \`mode\` must be 'ew' or 'jacobian', got '${String(mode)}'`,
+    );
+  const m = createBenchMlp(sizes);
+  const s = m.sizes;
+  const params = m.params as tf.Variable[];
+  const flat = (grads: tf.NamedTensorMap): tf.Tensor =>
+    // Other tasks' heads are not on task k's path: their gradient is zero (tfjs gives null).
+    tf.concat(params.map((p) => tf.reshape(grads[p.name] ?? tf.zerosLike(p), [-1])));
+  const rowsOf = (batch: ShardBatch, name: string, lo: number, hi: number): tf.Tensor2D => {
+    const a = batch[name];
+    if (a === undefined) throw new ConfigError(`benchMlpProgram: the batch has no array '${name}'`);
+    const cols = a.shape[1] as number;
+    // slice(): a copy outside shared memory (the cpu backend would otherwise alias it).
+    return tf.tensor2d(a.data.slice(lo * cols, hi * cols), [hi - lo, cols]);
+  };
+  return {
+    shapes: params.map((p) => p.shape),
+    tasks: s.k,
+    rows: mode === 'ew' ? 1 : s.k,
+    setParams(values) {
+      tf.tidy(() => params.forEach((p, i) => p.assign(tf.tensor(values[i]!.slice(), p.shape))));
+    },
+    compute(batch, lo, hi, grad, losses) {
+      const [g, l] = tf.tidy(() => {
+        const x = rowsOf(batch, 'x', lo, hi);
+        const ys = Array.from({ length: s.k }, (_, k) => rowsOf(batch, `y${k}`, lo, hi));
+        const taskLoss = (): tf.Scalar[] => m.taskLosses(m.trunk(x), ys);
+        if (mode === 'ew') {
+          let lossVec: tf.Tensor | undefined;
+          const { value, grads } = tf.variableGrads(() => {
+            const ls = taskLoss();
+            lossVec = tf.keep(tf.stack(ls));
+            return tf.addN(ls) as tf.Scalar;
+          }, params);
+          value.dispose();
+          return [flat(grads), lossVec!];
+        }
+        const rows: tf.Tensor[] = [];
+        const ls: tf.Scalar[] = [];
+        for (let k = 0; k < s.k; k++) {
+          const { value, grads } = tf.variableGrads(() => taskLoss()[k]!, params);
+          rows.push(flat(grads));
+          ls.push(value);
+        }
+        return [tf.concat(rows), tf.stack(ls)];
+      });
+      grad.set(g.dataSync());
+      losses.set(l.dataSync());
+      tf.dispose([g, l]);
+    },
+    dispose: () => m.dispose(),
+  };
 }
