@@ -105,6 +105,7 @@ export {
   type SavedWeight,
   type LoadModelOptions,
 } from './io.js';
+export { exportTfjsArtifacts, toLayersModel } from './export-tfjs.js';
 export {
   outputShapeProblems,
   variablesWithoutGradient,
