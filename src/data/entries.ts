@@ -1,5 +1,8 @@
 /** Registry entries of this module. Append new entries to the array (one import + one line each). */
 import type { RegistryEntry } from '../registry/types.js';
+import { aliCcpEntry } from './ali-ccp.js';
+import { aliExpressEntry } from './aliexpress.js';
+import { censusIncomeEntry } from './census-income.js';
 import { marketingIncomeEntry } from './marketing-income.js';
 import { mmoeSyntheticEntry } from './mmoe-synthetic.js';
 import { multiDigitsEntry } from './multi-digits.js';
@@ -14,4 +17,7 @@ export const entries: readonly RegistryEntry[] = [
   yeastEntry as RegistryEntry,
   mmoeSyntheticEntry as RegistryEntry,
   tabularFileEntry as RegistryEntry,
+  censusIncomeEntry as RegistryEntry,
+  aliCcpEntry as RegistryEntry,
+  aliExpressEntry as RegistryEntry,
 ];

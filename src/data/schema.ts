@@ -37,6 +37,11 @@ export interface TaskColumnSchema {
    * the column must hold 0/1 or true/false.
    */
   readonly positive?: string | number | boolean | readonly (string | number | boolean)[];
+  /**
+   * Binary, with `positive`: the value (or values) that mean 0. When given, a value in neither
+   * list is an error instead of a silent 0 (strict label vocabularies such as Census-Income's).
+   */
+  readonly negative?: string | number | boolean | readonly (string | number | boolean)[];
   /** Regression: standardise the target with the training split's mean and std. Default false. */
   readonly standardize?: boolean;
   readonly loss?: TaskLoss;
@@ -156,6 +161,7 @@ export function validateSchema(owner: string, schema: unknown): DataSchema {
       'numClasses',
       'classes',
       'positive',
+      'negative',
       'standardize',
       'loss',
     ]);
@@ -206,6 +212,19 @@ export function validateSchema(owner: string, schema: unknown): DataSchema {
       if (kind !== 'binary' || !(ok(p) || (Array.isArray(p) && p.length > 0 && p.every(ok)))) {
         throw new ConfigError(
           `${owner}: ${what}.positive must be a value or a non-empty array of values on a binary task`,
+        );
+      }
+    }
+    if (t['negative'] !== undefined) {
+      const p = t['negative'];
+      const ok = (x: unknown): boolean => ['string', 'number', 'boolean'].includes(typeof x);
+      if (
+        kind !== 'binary' ||
+        t['positive'] === undefined ||
+        !(ok(p) || (Array.isArray(p) && p.length > 0 && p.every(ok)))
+      ) {
+        throw new ConfigError(
+          `${owner}: ${what}.negative must be a value or a non-empty array of values on a binary task that also declares \`positive\``,
         );
       }
     }

@@ -236,14 +236,14 @@ export function createColumnBuilder(
         };
       }
       // binary
-      const positives =
-        task.positive === undefined
+      const valueSet = (
+        v: TaskColumnSchema['positive'] | TaskColumnSchema['negative'],
+      ): Set<string> | undefined =>
+        v === undefined
           ? undefined
-          : new Set(
-              (Array.isArray(task.positive) ? task.positive : [task.positive]).map((p) =>
-                String(p).trim(),
-              ),
-            );
+          : new Set((Array.isArray(v) ? v : [v]).map((p) => String(p).trim()));
+      const positives = valueSet(task.positive);
+      const negatives = valueSet(task.negative);
       const out = new GrowF64();
       return {
         push(v: RawValue, line: number): void {
@@ -254,6 +254,13 @@ export function createColumnBuilder(
           if (isNaNCell(v)) nanLabel(task, line);
           const key = cellText(v);
           if (positives !== undefined) {
+            if (negatives !== undefined && !positives.has(key) && !negatives.has(key)) {
+              throw dataError(
+                at(line),
+                `label ${showValue(key)} of binary task '${taskIdOf(task)}' is neither a positive (${[...positives].map((p) => showValue(p)).join(', ')}) nor a negative (${[...negatives].map((p) => showValue(p)).join(', ')}) value`,
+                'fix the label, or add the value to `positive` / `negative` (or to schema.missing)',
+              );
+            }
             out.push(positives.has(key) ? 1 : 0);
             return;
           }

@@ -1,0 +1,276 @@
+/**
+ * `census-income`: loader for a user-supplied copy of the UCI Census-Income (KDD) data
+ * (`census-income.data`, optionally `census-income.test`, plain or `.gz`), with the task groups of
+ * the MMoE paper (Ma et al., KDD 2018, §5.1) and PLE (Tang et al., RecSys 2020). Nothing is
+ * downloaded: the data set is CC BY 4.0 on the UCI repository, users fetch it themselves.
+ *
+ * File format (from the data set's documentation `census-income.names`): no header, fields
+ * separated by `, `, `?` = missing, 42 fields per line: 40 attributes, the instance weight
+ * (field 25) and the income label `- 50000.` / `50000+.` (last field). Columns are named from the
+ * documented list {@link CENSUS_COLUMNS} (the names used by the MMoE reproductions).
+ *
+ * Tasks (binary):
+ * - group 1 (default): `income` (income_50k == "50000+.") and `never_married`
+ *   (marital_stat == "Never married");
+ * - group 2: `college` (education is an Associates, Bachelors, Masters, Prof school or Doctorate
+ *   degree; "Some college but no degree" counts as not college — an assumption, the paper only
+ *   says "at least college") and `never_married`.
+ *
+ * Features: the 7 continuous columns (age, wage_per_hour, capital_gains, capital_losses,
+ * stock_dividends, num_emp, weeks_worked) numeric and standardised on the training split; every
+ * other column categorical ("Not in universe" is an ordinary category, `?` is missing); label
+ * columns are never features; the instance weight is never a feature but can be the row weight
+ * (`useInstanceWeight`).
+ *
+ * Splits: the training file is split into train/validation with `validFraction`; the test file is
+ * the test split. Without a test file, the training file is split three ways.
+ */
+import { ConfigError } from '../core/errors.js';
+import { validateOptions, type OptionsSchema } from '../core/options.js';
+import { createRng } from '../core/rng.js';
+import type { RegistryEntry } from '../registry/types.js';
+import { encodeSplits, type SplitSources } from './encode.js';
+import type { DataSchema, TaskColumnSchema } from './schema.js';
+import { allRows, seededSplit } from './split.js';
+import { readTable, type ColumnTable } from './table.js';
+import type { Dataset, DataSplit, DatasetLoader } from './types.js';
+
+/** The 42 fields of a Census-Income (KDD) line, in file order. */
+export const CENSUS_COLUMNS: readonly string[] = [
+  'age',
+  'class_worker',
+  'det_ind_code',
+  'det_occ_code',
+  'education',
+  'wage_per_hour',
+  'hs_college',
+  'marital_stat',
+  'major_ind_code',
+  'major_occ_code',
+  'race',
+  'hisp_origin',
+  'sex',
+  'union_member',
+  'unemp_reason',
+  'full_or_part_emp',
+  'capital_gains',
+  'capital_losses',
+  'stock_dividends',
+  'tax_filer_stat',
+  'region_prev_res',
+  'state_prev_res',
+  'det_hh_fam_stat',
+  'det_hh_summ',
+  'instance_weight',
+  'mig_chg_msa',
+  'mig_chg_reg',
+  'mig_move_reg',
+  'mig_same',
+  'mig_prev_sunbelt',
+  'num_emp',
+  'fam_under_18',
+  'country_father',
+  'country_mother',
+  'country_self',
+  'citizenship',
+  'own_or_self',
+  'vet_question',
+  'vet_benefits',
+  'weeks_worked',
+  'year',
+  'income_50k',
+];
+
+/** Continuous attributes (numeric features). */
+export const CENSUS_NUMERIC: readonly string[] = [
+  'age',
+  'wage_per_hour',
+  'capital_gains',
+  'capital_losses',
+  'stock_dividends',
+  'num_emp',
+  'weeks_worked',
+];
+
+/** Education values counted as "at least college" for the group-2 `college` task. */
+export const CENSUS_COLLEGE_VALUES: readonly string[] = [
+  'Associates degree-occup /vocational',
+  'Associates degree-academic program',
+  'Bachelors degree(BA AB BS)',
+  'Masters degree(MA MS MEng MEd MSW MBA)',
+  'Prof school degree (MD DDS DVM LLB JD)',
+  'Doctorate degree(PhD EdD)',
+];
+
+const INCOME: TaskColumnSchema = {
+  id: 'income',
+  column: 'income_50k',
+  kind: 'binary',
+  positive: '50000+.',
+  negative: '- 50000.',
+};
+const NEVER_MARRIED: TaskColumnSchema = {
+  id: 'never_married',
+  column: 'marital_stat',
+  kind: 'binary',
+  positive: 'Never married',
+};
+const COLLEGE: TaskColumnSchema = {
+  id: 'college',
+  column: 'education',
+  kind: 'binary',
+  positive: CENSUS_COLLEGE_VALUES,
+};
+
+/** The schema of a task group (1: income + never_married; 2: college + never_married). */
+export function censusSchema(group: 1 | 2, useInstanceWeight: boolean): DataSchema {
+  const tasks = group === 1 ? [INCOME, NEVER_MARRIED] : [COLLEGE, NEVER_MARRIED];
+  const excluded = new Set(['instance_weight', 'income_50k', ...tasks.map((t) => t.column)]);
+  return {
+    features: CENSUS_COLUMNS.filter((c) => !excluded.has(c)).map((column) => ({
+      column,
+      type: CENSUS_NUMERIC.includes(column) ? ('numeric' as const) : ('categorical' as const),
+    })),
+    tasks,
+    ...(useInstanceWeight ? { weight: 'instance_weight' } : {}),
+    missing: ['?'],
+  };
+}
+
+/** Options of `census-income`. */
+export const censusIncomeOptions: OptionsSchema = {
+  trainPath: { type: 'string', description: 'path of census-income.data (or .gz); required' },
+  testPath: { type: 'string', description: 'path of census-income.test (or .gz); optional' },
+  taskGroup: {
+    type: 'integer',
+    default: 1,
+    min: 1,
+    max: 2,
+    description: 'MMoE task group: 1 = income + never_married, 2 = college + never_married',
+  },
+  useInstanceWeight: {
+    type: 'boolean',
+    default: false,
+    description: 'use the instance weight column as the per-row weight (never a feature)',
+  },
+  maxVocab: {
+    type: 'integer',
+    default: 1000,
+    min: 1,
+    description: 'keep at most this many values per categorical column',
+  },
+  validFraction: {
+    type: 'number',
+    default: 0.1,
+    min: 0,
+    max: 0.5,
+    description: 'share of the training file held out for validation',
+  },
+  testFraction: {
+    type: 'number',
+    default: 0.2,
+    min: 0,
+    max: 0.5,
+    description: 'share of the training file held out for test (only without testPath)',
+  },
+};
+
+const CSV = { header: false, columns: CENSUS_COLUMNS, trim: true } as const;
+
+/** Positive rate of a binary task over the labelled rows of a split, as a percentage string. */
+export function positiveRate(split: DataSplit, task: string): string {
+  const y = split.labels[task];
+  const m = split.masks?.[task];
+  if (y === undefined) return 'n/a';
+  let pos = 0;
+  let n = 0;
+  for (let i = 0; i < split.n; i++) {
+    if (m !== undefined && m[i] === 0) continue;
+    n++;
+    pos += y[i] as number;
+  }
+  return n > 0 ? `${((100 * pos) / n).toFixed(1)} %` : 'n/a';
+}
+
+/** Registry factory of `census-income`. */
+export function censusIncome(options?: Readonly<Record<string, unknown>>): DatasetLoader {
+  const o = validateOptions('census-income', censusIncomeOptions, options);
+  const trainPath = o['trainPath'];
+  if (typeof trainPath !== 'string' || trainPath === '') {
+    throw new ConfigError(
+      'census-income: option `trainPath` is required (your copy of census-income.data, plain or .gz; nothing is downloaded)',
+    );
+  }
+  const testPath = o['testPath'] as string | undefined;
+  const group = o['taskGroup'] as 1 | 2;
+  const base = censusSchema(group, o['useInstanceWeight'] === true);
+  const schema: DataSchema = {
+    ...base,
+    features: base.features.map((f) =>
+      f.type === 'categorical' ? { ...f, maxVocab: o['maxVocab'] as number } : f,
+    ),
+  };
+  return {
+    id: 'census-income',
+    config: o,
+    load: async (seed): Promise<Dataset> => {
+      const train = await readTable(trainPath, schema, { format: 'csv', csv: CSV });
+      const rng = createRng(seed);
+      let sources: SplitSources;
+      let test: ColumnTable | undefined;
+      if (testPath !== undefined) {
+        test = await readTable(testPath, schema, { format: 'csv', csv: CSV });
+        const s = seededSplit(
+          train.n,
+          { validFraction: o['validFraction'] as number, testFraction: 0 },
+          rng,
+        );
+        sources = {
+          train: { table: train, rows: s.train },
+          valid: { table: train, rows: s.valid },
+          test: { table: test, rows: allRows(test.n) },
+        };
+      } else {
+        const s = seededSplit(
+          train.n,
+          {
+            validFraction: o['validFraction'] as number,
+            testFraction: o['testFraction'] as number,
+          },
+          rng,
+        );
+        sources = {
+          train: { table: train, rows: s.train },
+          valid: { table: train, rows: s.valid },
+          test: { table: train, rows: s.test },
+        };
+      }
+      const enc = encodeSplits(schema, sources);
+      const rates = enc.tasks.map((t) => `${t.id} ${positiveRate(enc.train, t.id)}`).join(', ');
+      const files = `${train.n} rows × ${CENSUS_COLUMNS.length} fields in ${trainPath}${test !== undefined ? `, ${test.n} in ${testPath}` : ''}`;
+      return {
+        id: 'census-income',
+        description: `Census-Income (KDD), task group ${group}: ${files}; training positives: ${rates}`,
+        inputSpec: enc.inputSpec,
+        tasks: enc.tasks,
+        train: enc.train,
+        valid: enc.valid,
+        test: enc.test,
+        provenance: `user-supplied UCI Census-Income (KDD) files (${files}), seed ${seed}`,
+      };
+    },
+  };
+}
+
+/** Registry entry of `census-income`. */
+export const censusIncomeEntry: RegistryEntry<DatasetLoader> = {
+  id: 'census-income',
+  kind: 'dataset',
+  displayName: 'Census-Income (KDD)',
+  summary:
+    'Loader for your copy of UCI Census-Income (KDD): income / never-married (group 1) or college / never-married (group 2), as in MMoE and PLE.',
+  reference:
+    'UCI Census-Income (KDD) data set (CC BY 4.0); task groups of Ma et al., KDD 2018 (MMoE) and Tang et al., RecSys 2020 (PLE).',
+  options: censusIncomeOptions,
+  create: censusIncome,
+};
