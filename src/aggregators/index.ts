@@ -1,6 +1,21 @@
 /** Public API of `aggregators`. */
 export {};
 export { fromWeighting, LINEAR_TRAITS } from './base.js';
+export { mean, meanEntry } from './mean.js';
+export { sum, sumEntry } from './sum.js';
+export { constant, constantEntry } from './constant.js';
+export { random, randomEntry } from './random.js';
+export { mgda, mgdaEntry } from './mgda.js';
+export { pcgrad, pcgradEntry } from './pcgrad.js';
+export { gradvac, gradvacEntry } from './gradvac.js';
+export { upgrad, upgradEntry, DUAL_CONE_TRAITS } from './upgrad.js';
+export { dualproj, dualprojEntry } from './dualproj.js';
+export { cagrad, cagradEntry } from './cagrad.js';
+export { imtlG, imtlGEntry } from './imtl-g.js';
+export { alignedMtl, alignedMtlEntry } from './aligned-mtl.js';
+export { nashMtl, nashMtlEntry } from './nash-mtl.js';
+export { config, configEntry } from './config.js';
+export { graddrop, graddropEntry, graddropSchema, type GraddropOptions } from './graddrop.js';
 export { fairgrad, fairgradEntry } from './fairgrad.js';
 export { krum, krumEntry } from './krum.js';
 export { trimmedMean, trimmedMeanEntry, type TrimmedMeanOptions } from './trimmed-mean.js';

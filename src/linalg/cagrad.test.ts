@@ -2,7 +2,7 @@ import { test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { psdArb, simplexPointArb } from '../testing/arbitraries.js';
 import { cagradDual } from './cagrad.js';
-import { matVec, quadForm, sum } from './matrix.js';
+import { matVec, quadForm, vecSum } from './matrix.js';
 
 /** The CAGrad dual objective bᵀw + c‖g₀‖·√(wᵀGw). */
 function objective(g: ArrayLike<number>, k: number, c: number, w: ArrayLike<number>): number {
@@ -40,11 +40,11 @@ describe('cagradDual', () => {
     (g, p) => {
       const k = g.rows;
       const w = p.slice(0, k);
-      const s = sum(w);
+      const s = vecSum(w);
       const probe = s > 0 ? w.map((v) => v / s) : new Float64Array(k).fill(1 / k);
       const r = cagradDual(g.data, k, 0.5);
       expect(r.status.converged).toBe(true);
-      expect(sum(r.weights)).toBeCloseTo(1, 10);
+      expect(vecSum(r.weights)).toBeCloseTo(1, 10);
       expect(objective(g.data, k, 0.5, r.weights)).toBeLessThanOrEqual(
         objective(g.data, k, 0.5, probe) + 1e-9,
       );

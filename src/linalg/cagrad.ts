@@ -11,7 +11,7 @@
  * (Illinois), each probe a warm-started active-set QP. When no sign change exists the optimum has
  * g_w = 0 (the hull contains 0: Pareto stationarity) and the minimum-norm weights are returned.
  */
-import { assertSquare, matVec, quadForm } from './matrix.js';
+import { assertLength, assertSquare, matVec, quadForm } from './matrix.js';
 import { minNormSimplex } from './simplex.js';
 import { solveQp } from './qp.js';
 import type { SolverStatus } from './status.js';
@@ -22,6 +22,11 @@ export interface CagradDualOptions {
   readonly maxIter?: number;
   /** Relative tolerance on φ(s) = ‖g_w‖ − c̃·s (default 1e-10). */
   readonly tol?: number;
+  /**
+   * Overrides b = G·1/K and ‖g₀‖ (CAGrad-Fast solves over a task subset S with the full mean
+   * gradient: b = (G·1/K)_S, G_SS and ‖g₀‖ of all tasks). Both must be given together.
+   */
+  readonly linear?: { readonly b: ArrayLike<number>; readonly g0Norm: number };
 }
 
 /** Result of {@link cagradDual}. */
@@ -47,8 +52,9 @@ export function cagradDual(
   const maxIter = options.maxIter ?? 100;
   const tol = options.tol ?? 1e-10;
   const ones = new Float64Array(k).fill(1 / k);
-  const b = matVec(g, ones, k);
-  const g0Norm = Math.sqrt(Math.max(0, quadForm(g, ones, k)));
+  if (options.linear !== undefined) assertLength('cagradDual', 'linear.b', options.linear.b, k);
+  const b = options.linear !== undefined ? Float64Array.from(options.linear.b) : matVec(g, ones, k);
+  const g0Norm = options.linear?.g0Norm ?? Math.sqrt(Math.max(0, quadForm(g, ones, k)));
   const cTilde = c * g0Norm;
   let gMax = 0;
   for (let i = 0; i < k; i++) gMax = Math.max(gMax, Math.sqrt(Math.max(0, g[i * k + i]!)));

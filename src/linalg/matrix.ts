@@ -119,7 +119,7 @@ export function norm2(x: ArrayLike<number>): number {
 }
 
 /** Sum of the entries. */
-export function sum(x: ArrayLike<number>): number {
+export function vecSum(x: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i]!;
   return s;

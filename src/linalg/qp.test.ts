@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { matrixArb, psdArb } from '../testing/arbitraries.js';
-import { matTVec, matVec, maxAbs, normalizeTrace, regularize, sum } from './matrix.js';
+import { matTVec, matVec, maxAbs, normalizeTrace, regularize, vecSum } from './matrix.js';
 import { nnls, solveQp } from './qp.js';
 import { SolverError } from '../core/errors.js';
 
@@ -62,7 +62,7 @@ describe('solveQp', () => {
     const q = Float64Array.from({ length: n }, (_, i) => Math.sin(i + 1));
     const r = solveQp(g.data, n, q, l, { sumTo: s });
     expect(r.status.converged).toBe(true);
-    expect(sum(r.x)).toBeCloseTo(s, 10);
+    expect(vecSum(r.x)).toBeCloseTo(s, 10);
     expect(kkt(g.data, q, l, r.x, r.nu)).toBeLessThan(1e-8 * Math.max(1, maxAbs(g.data)));
   });
 

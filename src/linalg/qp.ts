@@ -20,7 +20,7 @@ import {
   matMul,
   matVec,
   maxAbs,
-  sum,
+  vecSum,
   transpose,
 } from './matrix.js';
 import { projectSimplex } from './simplex.js';
@@ -92,9 +92,9 @@ export function solveQp(
   const tol = options.tol ?? 1e-11;
   const eq = sumTo !== undefined;
   const lo = Float64Array.from(lower);
-  if (eq && sum(lo) > sumTo * (1 + 1e-12) + 1e-300) {
+  if (eq && vecSum(lo) > sumTo * (1 + 1e-12) + 1e-300) {
     throw new SolverError(
-      `solveQp: infeasible: the lower bounds sum to ${sum(lo)} > sumTo = ${sumTo}`,
+      `solveQp: infeasible: the lower bounds sum to ${vecSum(lo)} > sumTo = ${sumTo}`,
       0,
       Number.POSITIVE_INFINITY,
     );
@@ -129,7 +129,7 @@ export function solveQp(
 
     if (grMax <= tol * scale) {
       // Stationary on this face: check the multipliers of the active bounds.
-      nu = eq ? (m > 0 ? sum(gF) / m : minOverBound(g, atBound)) : 0;
+      nu = eq ? (m > 0 ? vecSum(gF) / m : minOverBound(g, atBound)) : 0;
       let worst = -1;
       let worstMu = 0;
       for (let i = 0; i < n; i++) {
@@ -223,7 +223,7 @@ function initialPoint(
     }
     return x;
   }
-  const slack = sumTo - sum(lo);
+  const slack = sumTo - vecSum(lo);
   if (initial !== undefined) {
     assertLength('solveQp', 'initial', initial, n);
     const shifted = Float64Array.from(initial, (v, i) => v - lo[i]!);

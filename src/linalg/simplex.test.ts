@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { psdArb } from '../testing/arbitraries.js';
-import { matVec, quadForm, sum } from './matrix.js';
+import { matVec, quadForm, vecSum } from './matrix.js';
 import { minNormFrankWolfe, minNormSimplex, minNormTwoPoint, projectSimplex } from './simplex.js';
 
 const vecArb = fc.array(fc.double({ min: -5, max: 5, noNaN: true }), {
@@ -25,7 +25,7 @@ describe('projectSimplex', () => {
     (xs, s) => {
       const p = projectSimplex(xs, s);
       expect(p.every((v) => v >= 0)).toBe(true);
-      expect(sum(p)).toBeCloseTo(s, 10);
+      expect(vecSum(p)).toBeCloseTo(s, 10);
       const pp = projectSimplex(p, s);
       for (let i = 0; i < p.length; i++) expect(pp[i]).toBeCloseTo(p[i]!, 12);
       // ⟨x − p, y − p⟩ ≤ 0 for every vertex y = s·e_j of the set.
@@ -74,7 +74,7 @@ describe('minNormSimplex (exact active set)', () => {
     (g) => {
       const r = minNormSimplex(g.data, g.rows);
       expect(r.status.converged).toBe(true);
-      expect(sum(r.weights)).toBeCloseTo(1, 12);
+      expect(vecSum(r.weights)).toBeCloseTo(1, 12);
       expect(r.weights.every((v) => v >= 0)).toBe(true);
       expect(kktViolation(g.data, r.weights, g.rows)).toBeLessThan(1e-10);
     },
@@ -102,7 +102,7 @@ describe('minNormFrankWolfe (LibMTL MinNormSolver)', () => {
     (g) => {
       const fw = minNormFrankWolfe(g.data, g.rows, { maxIter: 2000, tol: 1e-9 });
       const ex = minNormSimplex(g.data, g.rows);
-      expect(sum(fw.weights)).toBeCloseTo(1, 10);
+      expect(vecSum(fw.weights)).toBeCloseTo(1, 10);
       expect(fw.normSquared - ex.normSquared).toBeLessThan(1e-4 * Math.max(1, ex.normSquared));
       expect(fw.normSquared).toBeGreaterThanOrEqual(ex.normSquared - 1e-10);
     },

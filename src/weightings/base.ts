@@ -41,3 +41,16 @@ export function stateless(id: string, weigh: StatelessWeigh): Weighting<EmptySta
 export function uniform(k: number): Float64Array {
   return new Float64Array(k).fill(1 / k);
 }
+
+/** A weighting that carries its validated JSON options (what `fromWeighting` needs as `config`). */
+export type ConfiguredWeighting<S = EmptyState> = Weighting<S> & {
+  readonly config: Readonly<Record<string, unknown>>;
+};
+
+/** Adds `config` to a weighting. */
+export function withConfig<S>(
+  weighting: Weighting<S>,
+  config: Readonly<Record<string, unknown>>,
+): ConfiguredWeighting<S> {
+  return { ...weighting, config };
+}
