@@ -181,6 +181,8 @@ export interface TaskOptimizerResult<S> {
  * variables keep the step's ordinary {@link GradientTransformation} on their own task's gradient.
  */
 export interface TaskOptimizer<S = unknown> {
+  /** Discriminant: tells a task optimizer from a {@link GradientTransformation} at run time. */
+  readonly kind: 'task-optimizer';
   readonly id: string;
   readonly config: Readonly<Record<string, unknown>>;
   init(spec: JacobianSpec): S;
