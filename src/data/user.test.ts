@@ -1,7 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DataError } from '../core/errors.js';
+import { createRng } from '../core/rng.js';
 import type { DataSchema } from './schema.js';
+import { seededSplit } from './split.js';
 import { loadTabularFile, tabularFileLoader } from './user.js';
 
 const fixture = (name: string): string =>
@@ -196,6 +201,24 @@ describe('loadTabularFile errors (exact messages)', () => {
     const e = await dataErrorOf(loadTabularFile(f, small, all));
     expect(e.message).toBe(
       `${f}, column 'clicked': task 'clicked' has only one class among its labelled rows; a classification task needs at least two classes: fix the labels or drop the task`,
+    );
+  });
+
+  it('a task with one class in the training split only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'manytask-user-'));
+    const f = join(dir, 'split.csv');
+    writeFileSync(f, 'age,city,clicked\n1,a,1\n2,b,1\n3,c,0\n');
+    // Find a seed that puts the only negative row into the test split.
+    let seed = 0;
+    for (; seed < 100; seed++) {
+      const s = seededSplit(3, { validFraction: 0, testFraction: 0.34 }, createRng(seed));
+      if (s.test[0] === 2) break;
+    }
+    const e = await dataErrorOf(
+      loadTabularFile(f, small, { seed, validFraction: 0, testFraction: 0.34 }),
+    );
+    expect(e.message).toBe(
+      `${f}, column 'clicked': task 'clicked' has only one class in the training split (2 rows); use more rows, smaller validFraction/testFraction, or another seed`,
     );
   });
 
