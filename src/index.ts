@@ -9,6 +9,7 @@ export * from './weightings/index.js';
 export * from './aggregators/index.js';
 export * from './autodiff/index.js';
 export * from './loss-weighting/index.js';
+export * from './bilevel/index.js';
 export * from './regularizers/index.js';
 export * from './optim/index.js';
 export * from './architectures/index.js';

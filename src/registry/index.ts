@@ -5,6 +5,7 @@ import { entries as regularizers } from '../regularizers/entries.js';
 import { entries as optimizers } from '../optim/entries.js';
 import { entries as architectures } from '../architectures/entries.js';
 import { entries as datasets } from '../data/entries.js';
+import { entries as bilevel } from '../bilevel/entries.js';
 import { createRegistry, type Registry } from './registry.js';
 
 export { createRegistry, type Registry } from './registry.js';
@@ -18,4 +19,5 @@ export const defaultRegistry: Registry = createRegistry([
   ...optimizers,
   ...architectures,
   ...datasets,
+  ...bilevel,
 ]);

@@ -8,7 +8,13 @@ import type { OptionsSchema } from '../core/options.js';
 
 /** What an entry builds. */
 export type EntryKind =
-  'aggregator' | 'loss-weighting' | 'regularizer' | 'optimizer' | 'architecture' | 'dataset';
+  | 'aggregator'
+  | 'loss-weighting'
+  | 'regularizer'
+  | 'optimizer'
+  | 'architecture'
+  | 'dataset'
+  | 'bilevel';
 
 /** How sure the implementation is of the paper's formula (ALGORITHMS.md §0.1). */
 export type Evidence = 'code' | 'code-3p' | 'standard' | 'recon';

@@ -12,6 +12,7 @@ const KINDS: readonly EntryKind[] = [
   'optimizer',
   'architecture',
   'dataset',
+  'bilevel',
 ];
 
 function toJson(e: RegistryEntry): Record<string, unknown> {
