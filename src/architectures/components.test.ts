@@ -9,7 +9,7 @@ import {
   softmaxGate,
   utilisation,
 } from './components.js';
-import { dense } from './layers.js';
+import { conv2d, dense, maxPool, sequential } from './layers.js';
 import { nonlinearOps } from './ops.js';
 import { createParamStore } from './params.js';
 
@@ -78,6 +78,40 @@ describe('component layers and gates', () => {
       expect(() =>
         componentLayer(store.root.child('bad'), 2, (s, i) => dense(s, 4, i + 1, ops)),
       ).toThrow(/must share one shape/);
+    } finally {
+      store.dispose();
+    }
+  });
+
+  it('serves routed layers: conv components mixed by per-task allocation weights', () => {
+    // A Gumbel-Matrix-style routed layer: C conv blocks, task mask z ∈ {0,1}^C, mean of the
+    // selected components a = z / max(Σz, 1).
+    const store = createParamStore('routed', [], createRng(1));
+    try {
+      const layer = componentLayer(
+        store.root.child('layer0'),
+        3,
+        (s) => {
+          const conv = conv2d(s, [6, 6, 1], 2, 3, ops, { activation: 'relu' });
+          return sequential([conv, maxPool([4, 4, 2])], [6, 6, 1]);
+        },
+        'component',
+      );
+      expect(layer.outShape).toEqual([2, 2, 2]);
+      const rng = createRng(5);
+      const x = tf.tensor4d(
+        Array.from({ length: 72 }, () => rng.normal()),
+        [2, 6, 6, 1],
+      );
+      const stacked = tf.tidy(() => layer.applyAll(x));
+      const z = [1, 0, 1];
+      const mixed = tf.tidy(() => mixComponents(stacked, tf.tensor1d(z.map((v) => v / 2))));
+      const expected = tf.tidy(() =>
+        tf.div(tf.add(layer.components[0]!.apply(x), layer.components[2]!.apply(x)), 2),
+      );
+      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(mixed, expected))));
+      expect(diff.dataSync()[0]).toBeLessThan(1e-6);
+      tf.dispose([x, stacked, mixed, expected, diff]);
     } finally {
       store.dispose();
     }
