@@ -25,6 +25,7 @@ import { mocoEntry } from './moco.js';
 import { modoEntry } from './modo.js';
 import { sdmgradEntry } from './sdmgrad.js';
 import { trimmedMeanEntry } from './trimmed-mean.js';
+import { imtlEntry } from './imtl.js';
 
 export const entries: readonly RegistryEntry[] = [
   meanEntry as RegistryEntry,
@@ -52,4 +53,5 @@ export const entries: readonly RegistryEntry[] = [
   mocoEntry as RegistryEntry,
   excessMtlEntry as RegistryEntry,
   crMogmEntry(() => entries) as RegistryEntry,
+  imtlEntry as RegistryEntry,
 ];

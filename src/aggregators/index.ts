@@ -31,3 +31,4 @@ export {
   type ExcessMtlOptions,
   type ExcessMtlState,
 } from './excess-mtl.js';
+export { imtl, imtlEntry } from './imtl.js';

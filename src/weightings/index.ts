@@ -39,3 +39,4 @@ export { modoWeighting, type ModoOptions, type ModoState } from './modo.js';
 export { sdmgradWeighting, type SdmgradOptions, type SdmgradState } from './sdmgrad.js';
 export { crMogmWeighting, type CrMogmState } from './cr-mogm.js';
 export { gradnormWeighting, type GradnormOptions, type GradnormState } from './gradnorm.js';
+export { imtlWeighting, type ImtlOptions, type ImtlState } from './imtl.js';
