@@ -13,7 +13,12 @@ export type { SplitFractions, SplitIndices } from './split.js';
 export { loadTabularFile, tabularFileLoader } from './user.js';
 export type { TabularDataset, TabularFileOptions } from './user.js';
 export { embeddedDataPath } from './embedded.js';
-export { marketingIncome, marketingIncomeSchema, MARKETING_COLUMNS } from './marketing-income.js';
+export {
+  DEFAULT_DATASET_ID,
+  marketingIncome,
+  marketingIncomeSchema,
+  MARKETING_COLUMNS,
+} from './marketing-income.js';
 export { multiDigits, makeDigitPairs, readDigits } from './multi-digits.js';
 export type { DigitPairs, DigitSource, PairOptions } from './multi-digits.js';
 export { tecatorMeats, TECATOR_SCHEMA } from './tecator-meats.js';

@@ -22,6 +22,9 @@ import type { RegistryEntry } from '../registry/types.js';
 
 const FILE = 'marketing-income.csv.gz';
 
+/** Id of the default data set (examples, `manytask bench` without `--dataset`). */
+export const DEFAULT_DATASET_ID = 'marketing-income';
+
 /** All 14 columns of the file. */
 export const MARKETING_COLUMNS: readonly string[] = [
   'INCOME',
