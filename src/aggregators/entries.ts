@@ -26,6 +26,7 @@ import { modoEntry } from './modo.js';
 import { sdmgradEntry } from './sdmgrad.js';
 import { trimmedMeanEntry } from './trimmed-mean.js';
 import { imtlEntry } from './imtl.js';
+import { gdodEntry } from './gdod.js';
 
 export const entries: readonly RegistryEntry[] = [
   meanEntry as RegistryEntry,
@@ -54,4 +55,5 @@ export const entries: readonly RegistryEntry[] = [
   excessMtlEntry as RegistryEntry,
   crMogmEntry(() => entries) as RegistryEntry,
   imtlEntry as RegistryEntry,
+  gdodEntry as RegistryEntry,
 ];

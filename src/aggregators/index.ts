@@ -32,3 +32,4 @@ export {
   type ExcessMtlState,
 } from './excess-mtl.js';
 export { imtl, imtlEntry } from './imtl.js';
+export { gdod, gdodEntry } from './gdod.js';

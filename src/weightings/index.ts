@@ -40,3 +40,10 @@ export { sdmgradWeighting, type SdmgradOptions, type SdmgradState } from './sdmg
 export { crMogmWeighting, type CrMogmState } from './cr-mogm.js';
 export { gradnormWeighting, type GradnormOptions, type GradnormState } from './gradnorm.js';
 export { imtlWeighting, type ImtlOptions, type ImtlState } from './imtl.js';
+export {
+  gdodWeighting,
+  gdodDecompose,
+  gdodSchema,
+  type GdodOptions,
+  type GdodDecomposition,
+} from './gdod.js';
