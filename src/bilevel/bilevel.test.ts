@@ -3,10 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { stepContext } from '../../test/helpers/step-context.js';
 import {
   hostGrad,
+  hostLoss,
   quadraticOracle,
   type QuadraticProblem,
 } from '../../test/helpers/quadratic-oracle.js';
 import { autoLambda } from './auto-lambda.js';
+import { solveIneqQp } from '../linalg/ineq-qp.js';
+import { forum } from './forum.js';
+import { disposeTree } from './tree.js';
 import { moml } from './moml.js';
 
 const problem: QuadraticProblem = {
@@ -95,5 +99,59 @@ describe('moml', () => {
     const expected = same ? rows[0]! : [0, 0];
     expect(r.diagnostics!['momlHypergrad0']).toBeCloseTo(expected[0]!, 4);
     expect(r.diagnostics!['momlHypergrad1']).toBeCloseTo(expected[1]!, 4);
+  });
+});
+
+describe('forum', () => {
+  it('direction = Σλ_t ĝ_t + ν·g_q with λ the QP solution in epoch 0 (float64 host twin)', () => {
+    const innerLr = 0.1;
+    const phi = 0.1;
+    const oracle = quadraticOracle(problem, theta, 0.5);
+    const before = tf.memory().numTensors;
+    const m = forum({ innerLr, phi });
+    const r = m.step(oracle, m.init(2), stepContext([1, 1]));
+    const d = Array.from(r.direction!['theta']!.dataSync());
+    disposeTree(r.direction);
+    expect(tf.memory().numTensors).toBe(before);
+    oracle.dispose();
+    // Host twin.
+    const lin = (th: number[]): number[] => problem.inner.map((t) => hostLoss(t, th));
+    const sgrad = (v: number[]): number[] => [
+      0.5 * (v[0]! - (v[0]! + v[1]!) / 2),
+      0.5 * (v[1]! - (v[0]! + v[1]!) / 2),
+    ];
+    const gin = problem.inner.map((t) => hostGrad(t, theta));
+    const gfTheta = theta.map((_, i) => 0.5 * (gin[0]![i]! + gin[1]![i]!));
+    const thetaT = theta.map((v, i) => v - innerLr * gfTheta[i]!);
+    const ga = sgrad(lin(theta));
+    const gb = sgrad(lin(thetaT));
+    const gqAlpha = [ga[0]! - gb[0]!, ga[1]! - gb[1]!];
+    const out = problem.outer.map((t) => hostGrad(t, theta));
+    const n = out.map((g) => Math.hypot(...g));
+    const unit = out.map((g, t) => g.map((v) => v / n[t]!));
+    const gq2 = dot(gfTheta, gfTheta) + dot(gqAlpha, gqAlpha);
+    const pi = unit.map((u) => phi - dot(u, gfTheta) / (gq2 + 1e-8));
+    const h = [
+      [dot(unit[0]!, unit[0]!), dot(unit[0]!, unit[1]!), dot(unit[0]!, gfTheta)],
+      [dot(unit[1]!, unit[0]!), dot(unit[1]!, unit[1]!), dot(unit[1]!, gfTheta)],
+      [dot(gfTheta, unit[0]!), dot(gfTheta, unit[1]!), gq2],
+    ]
+      .flat()
+      .map((v) => 2 * v);
+    const qp = solveIneqQp(h, 3, [0, 0, -phi * (gq2 + 1e-8)], {
+      a: [-1, 0, 0, 0, -1, 0, 0, 0, -1, pi[0]!, pi[1]!, -1],
+      b: [0, 0, 0, 0],
+      e: [1, 1, 0],
+      f: [1],
+    });
+    const lambda = [qp.x[0]!, qp.x[1]!];
+    const nu = Math.max(lambda[0]! * pi[0]! + lambda[1]! * pi[1]!, 0);
+    const expected = theta.map(
+      (_, i) => lambda[0]! * unit[0]![i]! + lambda[1]! * unit[1]![i]! + nu * gfTheta[i]!,
+    );
+    expected.forEach((v, i) => expect(d[i]).toBeCloseTo(v, 4));
+    expect(r.weights[0]).toBeCloseTo(lambda[0]!, 6);
+    expect(r.diagnostics!['forumNu']).toBeCloseTo(nu, 5);
+    expect(lambda[0]! + lambda[1]!).toBeCloseTo(1, 8);
   });
 });

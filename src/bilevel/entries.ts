@@ -2,8 +2,10 @@
 import type { RegistryEntry } from '../registry/types.js';
 import { autoLambdaEntry } from './auto-lambda.js';
 import { momlEntry } from './moml.js';
+import { forumEntry } from './forum.js';
 
 export const entries: readonly RegistryEntry[] = [
   autoLambdaEntry as RegistryEntry,
   momlEntry as RegistryEntry,
+  forumEntry as RegistryEntry,
 ];

@@ -3,3 +3,4 @@ export type { BilevelBatch, BilevelMethod, BilevelOracle, BilevelStepResult } fr
 export type { TaskWeightState } from './task-weights.js';
 export { autoLambda, autoLambdaEntry, type AutoLambdaOptions } from './auto-lambda.js';
 export { moml, momlEntry, type MomlOptions } from './moml.js';
+export { forum, forumEntry, type ForumOptions, type ForumState } from './forum.js';

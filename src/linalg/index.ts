@@ -8,3 +8,4 @@ export * from './qp.js';
 export * from './cagrad.js';
 export * from './nash.js';
 export * from './host-optimizer.js';
+export * from './ineq-qp.js';
