@@ -66,9 +66,17 @@ import type {
 import { taskLosses, validateTasks } from './losses.js';
 import { disposeReplaced, disposeState } from './state.js';
 
+/**
+ * Any loss weighting, whatever its state type. `LossWeighting<S>` declares `afterStep`/`endEpoch`
+ * as function-typed properties, which makes it invariant in S, so `LossWeighting<DwaState>` is not
+ * a `LossWeighting<unknown>`; the engine treats states as opaque, hence `any` here.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyLossWeighting = LossWeighting<any>;
+
 /** What the step does with the task losses. */
 export type StepMethod =
-  | { readonly kind: 'loss-weighting'; readonly weighting: LossWeighting }
+  | { readonly kind: 'loss-weighting'; readonly weighting: AnyLossWeighting }
   | {
       readonly kind: 'aggregator';
       readonly aggregator: Aggregator;
@@ -77,7 +85,7 @@ export type StepMethod =
       /** Recompute J and the weights every k steps (needs `aggregator.weighting`). Default 1. */
       readonly jacobianEvery?: number;
       /** Optional loss-level weights applied to the Jacobian rows first (J ← diag(w)·J). */
-      readonly lossWeighting?: LossWeighting;
+      readonly lossWeighting?: AnyLossWeighting;
     }
   | { readonly kind: 'task-optimizer'; readonly optimizer: TaskOptimizer };
 
@@ -471,7 +479,7 @@ interface MethodResult {
 const ALL = ['shared', 'heads', 'extra'] as const;
 
 /** Loss-weighting path: one weighted backward for every variable. */
-function lossWeightingPath(w: Work, lw: LossWeighting): MethodResult {
+function lossWeightingPath(w: Work, lw: AnyLossWeighting): MethodResult {
   const s = w.session;
   const [losses, labelled, penalties] = readHost(w, [s.lossVector, s.labelled, s.penalties]);
   checkLosses(w, losses!, labelled!);
