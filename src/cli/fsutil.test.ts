@@ -85,6 +85,7 @@ describe('checkpoints', () => {
       w: { dtype: 'float32' as const, shape: [2, 2], data: new Float32Array([v, 0.5, -1, 1e-7]) },
       idx: { dtype: 'int32' as const, shape: [3], data: new Int32Array([1, -2, v]) },
       empty: { dtype: 'float32' as const, shape: [0], data: new Float32Array(0) },
+      bytes: { dtype: 'uint8' as const, shape: [3], data: new Uint8Array([255, 0, v]) },
     },
   });
 
@@ -100,6 +101,7 @@ describe('checkpoints', () => {
     expect(back.arrays['idx']?.data).toBeInstanceOf(Int32Array);
     expect(Array.from(back.arrays['idx']!.data)).toEqual([1, -2, 10]);
     expect(back.arrays['empty']?.data.length).toBe(0);
+    expect(back.arrays['bytes']?.data).toEqual(new Uint8Array([255, 0, 10]));
   });
 
   it('keeps only the committed payload files after a newer checkpoint', async () => {

@@ -158,9 +158,9 @@ export async function writeJsonlAtomic(path: string, records: readonly unknown[]
 
 /** A host array of a checkpoint (tensor values, read back from the device). */
 export interface StoredArray {
-  readonly dtype: 'float32' | 'int32';
+  readonly dtype: 'float32' | 'int32' | 'uint8';
   readonly shape: readonly number[];
-  readonly data: Float32Array | Int32Array;
+  readonly data: Float32Array | Int32Array | Uint8Array;
 }
 
 /** What a checkpoint holds: JSON metadata and named numeric arrays. */
@@ -171,7 +171,7 @@ export interface CheckpointPayload {
 
 interface ManifestArray {
   readonly name: string;
-  readonly dtype: 'float32' | 'int32';
+  readonly dtype: StoredArray['dtype'];
   readonly shape: readonly number[];
   /** Byte offset in the binary file. */
   readonly offset: number;
@@ -271,7 +271,11 @@ export async function readCheckpoint(dir: string): Promise<CheckpointPayload> {
     // Copy so the typed array is aligned and owns its buffer.
     const slice = bin.slice(a.offset, a.offset + a.length);
     const data =
-      a.dtype === 'int32' ? new Int32Array(slice.buffer) : new Float32Array(slice.buffer);
+      a.dtype === 'int32'
+        ? new Int32Array(slice.buffer)
+        : a.dtype === 'uint8'
+          ? slice
+          : new Float32Array(slice.buffer);
     arrays[a.name] = { dtype: a.dtype, shape: a.shape, data };
   }
   return { meta: await readJson(join(dir, m.metaFile)), arrays };
