@@ -26,7 +26,10 @@ describe('manytask perf', () => {
       [
         'perf',
         '--json',
-        '--quick',
+        '--reps',
+        '1',
+        '--warmup',
+        '0',
         '--k',
         '1,3',
         '--batch',
@@ -51,20 +54,32 @@ describe('manytask perf', () => {
     expect(r.backends['cpu']?.name).toBe('cpu');
     for (const backend of ['wasm', 'cpu'])
       for (const k of [1, 3]) {
-        const ew = r.rows.find((x) => x.backend === backend && x.k === k && x.variant === 'ew');
+        const ew = r.rows.find(
+          (x) => x.backend === backend && x.k === k && x.variant === 'ew-plain',
+        );
         expect(ew?.ms).toBeGreaterThan(0);
         expect(ew?.gflops).toBeGreaterThan(0);
         expect(ew?.ratioToEw).toBe(1);
         expect(ew?.peakTensorMB).toBeGreaterThan(0);
       }
-    // The cpu path is EW only; wasm lists every variant (measured or with the reason it is not).
-    expect(r.rows.filter((x) => x.backend === 'cpu').map((x) => x.variant)).toEqual(['ew', 'ew']);
-    const wasmVariants = r.rows
-      .filter((x) => x.backend === 'wasm' && x.k === 1)
-      .map((x) => x.variant);
-    expect(wasmVariants).toEqual(['ew', 'jacobian', 'features', 'jacobianEvery10']);
-    for (const x of r.rows) expect(x.ms !== null || typeof x.unavailable === 'string').toBe(true);
-    expect(c.err()).toMatch(/perf: wasm mlp K=1 ew/);
+    // The cpu path is plain EW only; wasm measures every variant, engine ratios against `ew`.
+    expect(r.rows.filter((x) => x.backend === 'cpu').map((x) => x.variant)).toEqual([
+      'ew-plain',
+      'ew-plain',
+    ]);
+    const wasm = r.rows.filter((x) => x.backend === 'wasm' && x.k === 3);
+    expect(wasm.map((x) => x.variant)).toEqual([
+      'ew-plain',
+      'ew',
+      'jacobian',
+      'features',
+      'jacobianEvery10',
+    ]);
+    for (const x of wasm) expect(x.ms).toBeGreaterThan(0);
+    const ew = wasm.find((x) => x.variant === 'ew')!;
+    const jac = wasm.find((x) => x.variant === 'jacobian')!;
+    expect(jac.ratioToEw).toBeCloseTo(jac.ms! / ew.ms!, 1);
+    expect(c.err()).toMatch(/perf: wasm mlp K=1 ew-plain/);
   });
 
   it('rejects bad flags with exit code 2 and a message naming the flag', async () => {
@@ -76,7 +91,7 @@ describe('manytask perf', () => {
     expect(d.err()).toMatch(/--backends accepts wasm/);
   });
 
-  it('checkTargets compares the K=8 ratios with the issue limits', () => {
+  it('checkTargets compares the K=8 ratios and the worker speed-up with the issue limits', () => {
     const row = (variant: string, ratioToEw: number): PerfRow => ({
       backend: 'wasm',
       model: 'mlp',
@@ -90,11 +105,14 @@ describe('manytask perf', () => {
       row('jacobian', 5),
       row('features', 1.1),
       row('jacobianEvery10', 1.5),
+      row('ew-plain', 1),
+      { ...row('ew-plain', 1), backend: 'workers2', ms: 55 },
     ]);
     expect(t.map((x) => [x.limit, x.measured, x.met])).toEqual([
       [4.5, 5, false],
       [1.15, 1.1, true],
       [1.5, 1.5, true],
+      [0.6, 0.55, true],
     ]);
   });
 });

@@ -1,33 +1,55 @@
 /**
  * `manytask perf`: the step benchmark of PERFORMANCE.md (a command, not a test). Runs, in one
- * process, the step variants on the benchmark MLP (and MMoE when registered) for several K on
- * every available backend path, and prints median ms, GFLOP/s (6·B·P), the ratio to our EW step,
- * peak tensor memory and RSS, plus the targets of issue #8 with the measured figure for each.
+ * process, the step variants on a shared-trunk MLP and on MMoE for several K on every available
+ * backend path, and prints median ms (and CPU ms), GFLOP/s (6·B·P), the ratio to the EW step of
+ * the same path and model, peak tensor memory and RSS, plus the issue #8 targets it can check.
+ *
+ * Variants:
+ * - `ew-plain`: the PERFORMANCE.md model in plain `tf.variable`s (256→512→512, K heads of 16,
+ *   summed MSE, SGD): the step `bench/pytorch_step.py` mirrors in PyTorch.
+ * - `ew`, `jacobian`, `features`, `jacobianEvery10`: the engine on a registry model (`mlp` =
+ *   `shared-bottom` with hidden [512, 512] and towers [16]; `mmoe` = 4 experts of [256, 128]),
+ *   K regression tasks, UPGrad. `ew` is one weighted backward; `jacobian` the exact per-task
+ *   Jacobian (K backward passes); `features` per-task gradients of the trunk features and one
+ *   trunk backward; `jacobianEvery10` the Jacobian every 10th step and cached weights otherwise
+ *   (timed over whole 10-step cycles).
+ * - On the `workers2` path, `ew-plain` runs data-parallel over two worker threads.
  */
 import { parseArgs } from 'node:util';
 import { availableParallelism, cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../../core/errors.js';
+import type { Batch, MtlModel, TaskSpec } from '../../core/model.js';
+import { createRng } from '../../core/rng.js';
+import type { Aggregator, ParamTree, StepContext } from '../../core/types.js';
+import { defaultRegistry } from '../../registry/index.js';
+import type { ArchitectureBuilder } from '../../core/model.js';
+import { gramian, combine, jacobianSpec } from '../../autodiff/gramian.js';
+import { modelVariables, recordForward } from '../../autodiff/jacobian.js';
 import { initBackend, type BackendInfo } from '../../backend/init.js';
 import { restoreStockKernels, installWasmOverrides } from '../../backend/kernels.js';
 import { loadBlas } from '../../backend/blas.js';
 import {
+  benchMlpBatch,
+  benchMlpHost,
   benchMlpStepFlop,
   createBenchMlp,
   ewSgdStep,
-  type BenchMlp,
 } from '../../backend/bench-mlp.js';
-import { measure, type Timing } from '../../backend/timing.js';
+import { createDataParallel } from '../../backend/parallel.js';
+import { measureAsync, type Timing } from '../../backend/timing.js';
 import type { Command, CliIo } from './types.js';
 
 /** A backend path the command can measure. */
 interface BackendPath {
   readonly id: string;
   readonly description: string;
-  /** Selects the path; returns false (with a reason) when it is not available here. */
+  /** Selects the path, or says why it is not available here. */
   setUp(): Promise<{ info: BackendInfo } | { unavailable: string }>;
-  /** Measures only the EW step (slow paths kept for reference). */
-  readonly ewOnly?: boolean;
+  /** Variants measured on this path (slow reference paths: EW only). */
+  readonly variants: readonly Variant[];
+  /** Worker threads for the data-parallel path. */
+  readonly workers?: number;
   readonly tearDown?: () => void;
 }
 
@@ -40,16 +62,21 @@ export interface PerfRow {
   readonly ms: number | null;
   readonly minMs?: number;
   readonly maxMs?: number;
-  /** Median CPU time of this process per step (robust to other load; includes BLAS threads). */
+  /** Median CPU time of the process per step (all its threads: BLAS, workers). */
   readonly cpuMs?: number;
   readonly gflops?: number;
-  /** ms / (EW ms of the same backend, model and K). */
+  /** ms / ms of the reference EW row (same backend and model; `ew-plain` rows: itself). */
   readonly ratioToEw?: number;
   readonly peakTensorMB?: number;
   readonly rssMB?: number;
   /** Why the row has no figure. */
   readonly unavailable?: string;
 }
+
+const ALL_VARIANTS = ['ew-plain', 'ew', 'jacobian', 'features', 'jacobianEvery10'] as const;
+type Variant = (typeof ALL_VARIANTS)[number];
+const MODELS = ['mlp', 'mmoe'] as const;
+const DEFAULT_BACKENDS = ['wasm', 'blas', 'blas2', 'workers2', 'tensorflow'];
 
 const quietInit = async (o: Parameters<typeof initBackend>[0]): Promise<BackendInfo> =>
   initBackend({ ...o, quiet: true });
@@ -58,6 +85,7 @@ function backendPaths(): Record<string, BackendPath> {
   const blasPath = (threads: number): BackendPath => ({
     id: threads === 1 ? 'blas' : `blas${threads}`,
     description: `wasm + native BLAS matmul, ${threads} BLAS thread${threads === 1 ? '' : 's'}`,
+    variants: ALL_VARIANTS,
     async setUp() {
       const probe = await loadBlas();
       if (!probe.ok) return { unavailable: probe.reason };
@@ -68,24 +96,33 @@ function backendPaths(): Record<string, BackendPath> {
     wasm: {
       id: 'wasm',
       description: 'wasm + manytask kernel fixes (default pure-npm path)',
+      variants: ALL_VARIANTS,
       setUp: async () => ({ info: await quietInit({ prefer: 'wasm', blas: 'off' }) }),
     },
     'wasm-stock': {
       id: 'wasm-stock',
       description: 'wasm with the stock tfjs kernels (reference only)',
-      ewOnly: true,
+      variants: ['ew-plain'],
       async setUp() {
         const info = await quietInit({ prefer: 'wasm', blas: 'off' });
         restoreStockKernels();
-        return { info: { ...info, kernels: [], message: 'wasm, stock kernels' } };
+        return { info: { ...info, kernels: [], message: 'wasm, stock tfjs kernels' } };
       },
       tearDown: () => void installWasmOverrides(),
     },
     blas: blasPath(1),
     blas2: blasPath(2),
+    workers2: {
+      id: 'workers2',
+      description: 'wasm + kernel fixes in 2 worker threads, data-parallel (ew-plain only)',
+      variants: ['ew-plain'],
+      workers: 2,
+      setUp: async () => ({ info: await quietInit({ prefer: 'wasm', blas: 'off' }) }),
+    },
     tensorflow: {
       id: 'tensorflow',
       description: '@tensorflow/tfjs-node (when installed)',
+      variants: ALL_VARIANTS,
       async setUp() {
         try {
           return { info: await quietInit({ prefer: 'tensorflow' }) };
@@ -97,14 +134,11 @@ function backendPaths(): Record<string, BackendPath> {
     cpu: {
       id: 'cpu',
       description: 'tfjs pure-JS cpu backend (reference only, very slow)',
-      ewOnly: true,
+      variants: ['ew-plain'],
       setUp: async () => ({ info: await quietInit({ prefer: 'cpu' }) }),
     },
   };
 }
-
-const DEFAULT_BACKENDS = ['wasm', 'blas', 'blas2', 'tensorflow'];
-const ALL_VARIANTS = ['ew', 'jacobian', 'features', 'jacobianEvery10'] as const;
 
 function parseKs(text: string): number[] {
   const ks = text.split(',').map((s) => Number(s.trim()));
@@ -129,26 +163,242 @@ function parseList(name: string, text: string, known: readonly string[]): string
 const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
 
-/** Measures one step function: timing, GFLOP/s and peak memory of one extra profiled call. */
+/** A prepared step: `run()` performs `steps` training steps and forces their results. */
+interface StepHandle {
+  run(): void | Promise<void>;
+  /** FLOP of one step (6·B·P). */
+  readonly flop: number;
+  /** Steps per `run()` (10 for `jacobianEvery10`: timed over whole cycles). */
+  readonly steps: number;
+  /** Tensor memory lives in this thread (false for the worker path). */
+  readonly local: boolean;
+  dispose(): void | Promise<void>;
+}
+
+interface MakeContext {
+  readonly model: (typeof MODELS)[number];
+  readonly k: number;
+  readonly batch: number;
+  readonly path: BackendPath;
+}
+
+type Made = StepHandle | { unavailable: string };
+
+const LR = 1e-3;
+
+/** The plain tf.variable MLP, on this thread or data-parallel over workers. */
+async function makePlain(ctx: MakeContext): Promise<Made> {
+  if (ctx.model !== 'mlp') return { unavailable: 'ew-plain exists for the mlp model only' };
+  const sizes = { k: ctx.k, batch: ctx.batch };
+  if (ctx.path.workers === undefined) {
+    const m = createBenchMlp(sizes);
+    return {
+      run: () => void ewSgdStep(m, LR),
+      flop: benchMlpStepFlop(m.sizes),
+      steps: 1,
+      local: true,
+      dispose: () => m.dispose(),
+    };
+  }
+  const host = benchMlpHost(sizes);
+  let dp: Awaited<ReturnType<typeof createDataParallel>>;
+  try {
+    dp = await createDataParallel({
+      workers: ctx.path.workers,
+      program: {
+        module: new URL('../../backend/bench-mlp.js', import.meta.url).href,
+        exportName: 'benchMlpProgram',
+        options: { ...sizes, mode: 'ew' },
+      },
+    });
+  } catch (err) {
+    return { unavailable: `worker threads failed to start: ${(err as Error).message}` };
+  }
+  let off = 0;
+  for (const p of host.params) {
+    dp.params.set(p, off);
+    off += p.length;
+  }
+  await dp.setBatch(benchMlpBatch(host));
+  return {
+    async run() {
+      const { grad } = await dp.gradient();
+      const p = dp.params;
+      for (let j = 0; j < p.length; j++) p[j] = (p[j] as number) - LR * (grad[j] as number);
+    },
+    flop: benchMlpStepFlop(host.sizes),
+    steps: 1,
+    local: false,
+    dispose: () => dp.dispose(),
+  };
+}
+
+/** Architecture builders of the two engine benchmark models. */
+function builder(model: (typeof MODELS)[number]): ArchitectureBuilder | string {
+  const [id, options] =
+    model === 'mlp'
+      ? ['shared-bottom', { hidden: [512, 512], towerHidden: [16] }]
+      : ['mmoe', { numExperts: 4, expertHidden: [256, 128], towerHidden: [16] }];
+  if (!defaultRegistry.has(id)) return `architecture '${id}' is not registered`;
+  return defaultRegistry.create<ArchitectureBuilder>(id, options, 'architecture');
+}
+
+/** Matmul weights (rank ≥ 2) of a model, for the 6·B·P FLOP convention. */
+function matmulParams(model: MtlModel): number {
+  const vars = [...model.shared, ...Object.values(model.perTask).flat(), ...(model.extra ?? [])];
+  return vars.filter((v) => v.rank >= 2).reduce((s, v) => s + v.size, 0);
+}
+
+/**
+ * Engine variants on a registry model, composed from the gradient session
+ * (`autodiff/jacobian.ts`), the Gramian engine and the UPGrad aggregator, with plain SGD.
+ */
+async function makeEngine(ctx: MakeContext, variant: Exclude<Variant, 'ew-plain'>): Promise<Made> {
+  const b = builder(ctx.model);
+  if (typeof b === 'string') return { unavailable: b };
+  const rng = createRng(17);
+  const input = 256;
+  const tasks: TaskSpec[] = Array.from({ length: ctx.k }, (_, i) => ({
+    id: `t${i}`,
+    kind: 'regression',
+  }));
+  const model = b.build({ numeric: input, categorical: [] }, tasks, rng.split());
+  const data = rng.split();
+  const normals = (n: number): Float32Array =>
+    Float32Array.from({ length: n }, () => data.normal());
+  const batch: Batch = {
+    inputs: { numeric: tf.tensor2d(normals(ctx.batch * input), [ctx.batch, input]) },
+    targets: Object.fromEntries(tasks.map((t) => [t.id, tf.tensor1d(normals(ctx.batch))])),
+    size: ctx.batch,
+  };
+  const vars = modelVariables(model);
+  const agg = defaultRegistry.create<Aggregator>('upgrad', {}, 'aggregator');
+  const weighting = agg.weighting;
+  let aggState: unknown;
+  let weightState = weighting?.init(ctx.k);
+  let step = 0;
+  let cached: Float64Array = new Float64Array(ctx.k).fill(1);
+  const ones = new Float64Array(ctx.k).fill(1);
+  const taskIds = tasks.map((t) => t.id);
+  const sgd = (...trees: ParamTree[]): void =>
+    tf.tidy(() => {
+      for (const tree of trees)
+        for (const [name, g] of Object.entries(tree)) {
+          const v = vars.byName.get(name);
+          if (v !== undefined) v.assign(tf.sub(v, tf.mul(g, LR)));
+        }
+    });
+  // A fresh handle on the input per step: the session currently disposes trunk features that are
+  // the batch input itself (MMoE's [x, F] with a numeric-only encoder), which would dispose a
+  // borrowed tensor. tf.clone shares the data, so this costs no copy.
+  const session = () => {
+    const numeric = tf.clone(batch.inputs.numeric!);
+    const s = recordForward(
+      model,
+      { ...batch, inputs: { numeric } },
+      { forward: { training: true, rng, step }, variables: vars },
+    );
+    const done = (): void => {
+      s.dispose();
+      numeric.dispose();
+    };
+    return { s, done };
+  };
+  const context = (losses: Float64Array): StepContext => ({
+    step,
+    epoch: 0,
+    tasks: taskIds,
+    losses,
+    rng,
+  });
+  /** One weighted backward (EW, or cached weights between Jacobian refreshes). */
+  const weightedStep = (w: Float64Array): void => {
+    const { s, done } = session();
+    const losses = Float64Array.from(s.lossVector.dataSync());
+    const g = s.backward({ lossWeights: w }, ['shared', 'heads', 'extra']);
+    sgd(g);
+    tf.dispose(Object.values(g));
+    done();
+    if (!losses.every(Number.isFinite)) throw new Error('perf: non-finite loss');
+  };
+  /** Exact Jacobian → UPGrad direction; returns the weights for later cached steps. */
+  const jacobianStep = (): Float64Array => {
+    const { s, done } = session();
+    const losses = Float64Array.from(s.lossVector.dataSync());
+    const { jacobian, heads, extra } = s.taskJacobian('params');
+    aggState ??= agg.init(jacobianSpec(jacobian));
+    const r = agg.update(jacobian, aggState, context(losses));
+    aggState = r.state;
+    sgd(r.direction, heads, extra);
+    tf.dispose([...Object.values(jacobian.blocks), ...Object.values(heads)]);
+    tf.dispose([...Object.values(extra), ...Object.values(r.direction)]);
+    done();
+    return r.weights ?? cached;
+  };
+  /** Features mode: K head passes, weights from the features Gramian, one trunk backward. */
+  const featuresStep = (): void => {
+    const { s, done } = session();
+    const losses = Float64Array.from(s.lossVector.dataSync());
+    const { jacobian, heads } = s.taskJacobian('features');
+    const wr = weighting!.weigh(gramian(jacobian), weightState!, context(losses));
+    weightState = wr.state;
+    const d = combine(jacobian, wr.weights);
+    const g = s.backward({ features: d }, ['shared', 'extra']);
+    sgd(g, heads);
+    tf.dispose([...Object.values(jacobian.blocks), ...Object.values(heads)]);
+    tf.dispose([...Object.values(d), ...Object.values(g)]);
+    done();
+  };
+  if (variant === 'features' && weighting === undefined)
+    return { unavailable: 'upgrad has no Gramian weighting for the features mode' };
+  const run: Record<typeof variant, () => void> = {
+    ew: () => weightedStep(ones),
+    jacobian: () => void jacobianStep(),
+    features: featuresStep,
+    jacobianEvery10: () => {
+      for (let i = 0; i < 10; i++) {
+        if (i === 0) cached = jacobianStep();
+        else weightedStep(cached);
+      }
+    },
+  };
+  return {
+    run: () => {
+      run[variant]();
+      step++;
+    },
+    flop: 6 * ctx.batch * matmulParams(model),
+    steps: variant === 'jacobianEvery10' ? 10 : 1,
+    local: true,
+    dispose() {
+      model.dispose();
+      tf.dispose([batch.inputs.numeric!, ...Object.values(batch.targets)]);
+    },
+  };
+}
+
+/** Measures one prepared step: timing, GFLOP/s and the peak memory of one extra profiled run. */
 async function measureStep(
-  f: () => void,
-  flop: number,
+  h: StepHandle,
   reps: { warmup: number; reps: number },
 ): Promise<
   Pick<PerfRow, 'ms' | 'minMs' | 'maxMs' | 'cpuMs' | 'gflops' | 'peakTensorMB' | 'rssMB'>
 > {
-  const t: Timing = measure(f, reps);
-  const prof = await tf.profile(() => {
-    f();
-    return [];
-  });
+  const t: Timing = await measureAsync(async () => h.run(), reps);
+  const prof = h.local
+    ? await tf.profile(async () => {
+        await h.run();
+        return [];
+      })
+    : undefined;
+  const per = (x: number): number => round(x / h.steps);
   return {
-    ms: round(t.median),
-    minMs: round(t.min),
-    maxMs: round(t.max),
-    cpuMs: round(t.cpuMedian),
-    gflops: round(flop / (t.median * 1e6)),
-    peakTensorMB: mb(prof.peakBytes),
+    ms: per(t.median),
+    minMs: per(t.min),
+    maxMs: per(t.max),
+    cpuMs: per(t.cpuMedian),
+    gflops: round((h.flop * h.steps) / (t.median * 1e6)),
+    ...(prof !== undefined ? { peakTensorMB: mb(prof.peakBytes) } : {}),
     rssMB: mb(process.memoryUsage().rss),
   };
 }
@@ -164,18 +414,6 @@ interface RunOptions {
   readonly progress: (line: string) => void;
 }
 
-/** A step variant on a model: `undefined` when not available (with the reason). */
-type StepFactory = (m: BenchMlp) => { step: () => void } | { unavailable: string };
-
-const ENGINE_PENDING = 'the Jacobian engine (src/train/step.ts) is not available in this build yet';
-
-const mlpVariants: Record<(typeof ALL_VARIANTS)[number], StepFactory> = {
-  ew: (m) => ({ step: () => void ewSgdStep(m, 1e-3) }),
-  jacobian: () => ({ unavailable: ENGINE_PENDING }),
-  features: () => ({ unavailable: ENGINE_PENDING }),
-  jacobianEvery10: () => ({ unavailable: ENGINE_PENDING }),
-};
-
 /** Runs the whole benchmark; returns the rows and the backend infos. */
 export async function runPerf(o: RunOptions): Promise<{
   rows: PerfRow[];
@@ -184,7 +422,6 @@ export async function runPerf(o: RunOptions): Promise<{
   const paths = backendPaths();
   const rows: PerfRow[] = [];
   const backends: Record<string, BackendInfo | { unavailable: string }> = {};
-  const reps = { warmup: o.warmup, reps: o.reps };
   for (const id of o.backends) {
     const path = paths[id]!;
     const set = await path.setUp();
@@ -195,55 +432,45 @@ export async function runPerf(o: RunOptions): Promise<{
     }
     backends[id] = set.info;
     try {
-      for (const model of o.models) {
+      for (const model of o.models as (typeof MODELS)[number][]) {
         for (const k of o.ks) {
-          if (model !== 'mlp') {
-            rows.push({
-              backend: id,
-              model,
-              k,
-              variant: 'ew',
-              ms: null,
-              unavailable: 'architecture not registered',
-            });
-            continue;
-          }
-          const m = createBenchMlp({ k, batch: o.batch });
-          const flop = benchMlpStepFlop(m.sizes);
-          let ewMs: number | undefined;
-          const variants = ALL_VARIANTS.filter(
-            (v) => o.variants.includes(v) && (v === 'ew' || path.ewOnly !== true),
-          );
-          for (const variant of variants) {
-            const made = mlpVariants[variant](m);
+          const ctx: MakeContext = { model, k, batch: o.batch, path };
+          const refs: Partial<Record<'plain' | 'engine', number>> = {};
+          for (const variant of path.variants.filter((v) => o.variants.includes(v))) {
+            if (variant === 'ew-plain' && model !== 'mlp') continue;
+            const base = { backend: id, model, k, variant };
+            const made =
+              variant === 'ew-plain' ? await makePlain(ctx) : await makeEngine(ctx, variant);
             if ('unavailable' in made) {
-              rows.push({
-                backend: id,
-                model,
-                k,
-                variant,
-                ms: null,
-                unavailable: made.unavailable,
-              });
+              rows.push({ ...base, ms: null, unavailable: made.unavailable });
+              o.progress(`${id} ${model} K=${k} ${variant}: unavailable (${made.unavailable})`);
               continue;
             }
-            const r = await measureStep(made.step, flop, reps);
-            if (variant === 'ew') ewMs = r.ms ?? undefined;
+            // Two timed 10-step cycles (20 steps) keep the whole command under 3 minutes.
+            const reps =
+              made.steps > 1
+                ? { warmup: Math.min(o.warmup, 1), reps: Math.min(o.reps, 2) }
+                : { warmup: o.warmup, reps: o.reps };
+            let r: Awaited<ReturnType<typeof measureStep>>;
+            try {
+              r = await measureStep(made, reps);
+            } finally {
+              await made.dispose();
+            }
+            if (variant === 'ew-plain' && r.ms !== null) refs.plain = r.ms;
+            if (variant === 'ew' && r.ms !== null) refs.engine = r.ms;
+            const ref = variant === 'ew-plain' ? refs.plain : refs.engine;
             const row: PerfRow = {
-              backend: id,
-              model,
-              k,
-              variant,
+              ...base,
               ...r,
-              ...(ewMs !== undefined && r.ms !== null ? { ratioToEw: round(r.ms / ewMs, 2) } : {}),
+              ...(ref !== undefined && r.ms !== null ? { ratioToEw: round(r.ms / ref, 2) } : {}),
             };
             rows.push(row);
             o.progress(
-              `${id} ${model} K=${k} ${variant}: ${r.ms} ms, ${r.gflops} GFLOP/s` +
+              `${id} ${model} K=${k} ${variant}: ${r.ms} ms (cpu ${r.cpuMs}), ${r.gflops} GFLOP/s` +
                 (row.ratioToEw !== undefined ? `, ${row.ratioToEw}× EW` : ''),
             );
           }
-          m.dispose();
         }
       }
     } finally {
@@ -261,36 +488,45 @@ export interface TargetCheck {
   readonly met: boolean | null;
 }
 
-function find(
+const findRow = (
   rows: readonly PerfRow[],
   backend: string,
+  model: string,
   k: number,
   variant: string,
-): PerfRow | undefined {
-  return rows.find(
-    (r) => r.backend === backend && r.model === 'mlp' && r.k === k && r.variant === variant,
+): PerfRow | undefined =>
+  rows.find(
+    (r) => r.backend === backend && r.model === model && r.k === k && r.variant === variant,
   );
-}
 
-/** The step-ratio targets that this command can check by itself (PyTorch ratios: bench/). */
+/** The step-ratio targets this command checks by itself (the PyTorch ratios: bench/). */
 export function checkTargets(rows: readonly PerfRow[]): TargetCheck[] {
   const out: TargetCheck[] = [];
-  const ratio = (target: string, limit: number, variant: string): void => {
-    for (const b of ['wasm', 'blas', 'blas2']) {
-      const r = find(rows, b, 8, variant);
-      if (r === undefined) continue;
-      const measured = r.ratioToEw ?? null;
-      out.push({
-        target: `${b}: ${target}`,
-        limit,
-        measured,
-        met: measured === null ? null : measured <= limit,
-      });
-    }
+  const push = (target: string, limit: number, measured: number | null | undefined): void => {
+    if (measured === undefined) return;
+    out.push({ target, limit, measured, met: measured === null ? null : measured <= limit });
   };
-  ratio('exact Jacobian step at K=8 ≤ 4.5× EW', 4.5, 'jacobian');
-  ratio('features-mode step at K=8 ≤ 1.15× EW', 1.15, 'features');
-  ratio('jacobianEvery: 10 step at K=8 ≤ 1.5× EW', 1.5, 'jacobianEvery10');
+  const checks: [Variant, number, string][] = [
+    ['jacobian', 4.5, 'exact Jacobian step at K=8 ≤ 4.5× EW'],
+    ['features', 1.15, 'features-mode step at K=8 ≤ 1.15× EW'],
+    ['jacobianEvery10', 1.5, 'jacobianEvery: 10 step at K=8 ≤ 1.5× EW'],
+  ];
+  for (const [variant, limit, text] of checks)
+    for (const model of MODELS)
+      for (const b of ['wasm', 'blas', 'blas2', 'tensorflow']) {
+        const r = findRow(rows, b, model, 8, variant);
+        if (r !== undefined) push(`${b} ${model}: ${text}`, limit, r.ratioToEw ?? null);
+      }
+  for (const k of [2, 4, 8]) {
+    const one = findRow(rows, 'wasm', 'mlp', k, 'ew-plain');
+    const two = findRow(rows, 'workers2', 'mlp', k, 'ew-plain');
+    if (one?.ms != null && two !== undefined)
+      push(
+        `2 worker threads (wasm), K=${k}: step ≤ 0.6× the one-thread step`,
+        0.6,
+        two.ms === null ? null : round(two.ms / one.ms, 2),
+      );
+  }
   return out;
 }
 
@@ -307,6 +543,7 @@ function table(rows: readonly PerfRow[]): string {
     'peak MB',
     'RSS MB',
   ];
+  const cell = (x: number | undefined): string => (x === undefined ? '' : String(x));
   const body = rows.map((r) =>
     r.ms === null
       ? [r.backend, r.model, String(r.k), r.variant, 'n/a', '', '', '', '', r.unavailable ?? '']
@@ -316,18 +553,15 @@ function table(rows: readonly PerfRow[]): string {
           String(r.k),
           r.variant,
           String(r.ms),
-          String(r.cpuMs ?? ''),
-          String(r.gflops ?? ''),
+          cell(r.cpuMs),
+          cell(r.gflops),
           r.ratioToEw !== undefined ? r.ratioToEw.toFixed(2) : '',
-          String(r.peakTensorMB ?? ''),
-          String(r.rssMB ?? ''),
+          cell(r.peakTensorMB),
+          cell(r.rssMB),
         ],
   );
   const widths = head.map((h, i) =>
-    Math.max(
-      h.length,
-      ...body.filter((b) => b[4] !== 'n/a' || i < 5).map((b) => (b[i] ?? '').length),
-    ),
+    Math.max(h.length, ...body.filter((b) => b[4] !== 'n/a').map((b) => (b[i] ?? '').length)),
   );
   const fmt = (r: readonly string[]): string =>
     r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
@@ -335,18 +569,20 @@ function table(rows: readonly PerfRow[]): string {
 }
 
 const USAGE = [
-  'Usage: manytask perf [--json] [--quick] [--k 2,4,8] [--backends wasm,blas,blas2,tensorflow]',
-  '                     [--models mlp,mmoe] [--variants ew,jacobian,features,jacobianEvery10]',
+  'Usage: manytask perf [--json] [--quick] [--k 2,4,8] [--backends wasm,blas,blas2,workers2,tensorflow]',
+  '                     [--models mlp,mmoe] [--variants ew-plain,ew,jacobian,features,jacobianEvery10]',
   '                     [--batch 1024] [--reps N] [--warmup N]',
   '',
-  'Benchmarks one training step (not a test): the shared-trunk MLP X[B,256] → 512 → 512 → K heads',
-  'of 16 (PERFORMANCE.md §2), with the EW step, the exact Jacobian step, the features-mode step',
-  'and a `jacobianEvery: 10` step, for each K on each available backend path. Prints the median ms,',
-  'GFLOP/s (6·B·P), the ratio to the EW step of the same path, peak tensor memory and RSS.',
+  'Benchmarks one training step (not a test) on a shared-trunk MLP (B=1024, 256→512→512, K heads)',
+  'and on MMoE, for each K on each available backend path: the plain EW step (PERFORMANCE.md',
+  'model), and the engine steps EW, exact Jacobian, features mode and `jacobianEvery: 10` (UPGrad).',
+  'Prints median ms and CPU ms per step, GFLOP/s (6·B·P), the ratio to the EW step of the same path',
+  'and model, peak tensor memory and RSS, and the issue #8 targets it can check.',
   '',
-  `  --backends  any of ${Object.keys(backendPaths()).join(', ')} (default ${DEFAULT_BACKENDS.join(',')};`,
-  '              unavailable paths are reported, not errors)',
-  '  --quick     fewer repetitions (warm-up 1, 3 timed) for a smoke run',
+  `  --backends  any of ${Object.keys(backendPaths()).join(', ')}`,
+  `              (default ${DEFAULT_BACKENDS.join(',')}; unavailable paths are reported, not errors)`,
+  '  --reps N    timed steps per row after --warmup N (default 5 and 1; 10-step cycles: 2 and 1)',
+  '  --quick     3 timed steps per row',
   '  --json      one JSON object: machine, backends, rows, targets',
   '',
   'The PyTorch comparison is a separate optional script: node bench/compare-pytorch.mjs',
@@ -364,7 +600,7 @@ export const perfCommand: Command = {
         quick: { type: 'boolean', default: false },
         k: { type: 'string', default: '2,4,8' },
         backends: { type: 'string' },
-        models: { type: 'string', default: 'mlp,mmoe' },
+        models: { type: 'string', default: MODELS.join(',') },
         variants: { type: 'string', default: ALL_VARIANTS.join(',') },
         batch: { type: 'string', default: '1024' },
         reps: { type: 'string' },
@@ -379,19 +615,21 @@ export const perfCommand: Command = {
         throw new ConfigError(`perf: --${name} must be an integer ≥ ${min}, got '${v}'`);
       return n;
     };
-    const known = Object.keys(backendPaths());
     const t0 = performance.now();
     const started = new Date().toISOString();
-    const progress = (line: string): void => io.stderr(`perf: ${line}\n`);
     const { rows, backends } = await runPerf({
       ks: parseKs(values.k),
-      batch: int('batch', values.batch, 1024, 1),
-      backends: parseList('backends', values.backends ?? DEFAULT_BACKENDS.join(','), known),
-      models: parseList('models', values.models, ['mlp', 'mmoe']),
+      batch: int('batch', values.batch, 1024, 2),
+      backends: parseList(
+        'backends',
+        values.backends ?? DEFAULT_BACKENDS.join(','),
+        Object.keys(backendPaths()),
+      ),
+      models: parseList('models', values.models, MODELS),
       variants: parseList('variants', values.variants, ALL_VARIANTS),
-      warmup: int('warmup', values.warmup, values.quick ? 1 : 2, 0),
-      reps: int('reps', values.reps, values.quick ? 3 : 7, 1),
-      progress,
+      warmup: int('warmup', values.warmup, 1, 0),
+      reps: int('reps', values.reps, values.quick ? 3 : 5, 1),
+      progress: (line) => io.stderr(`perf: ${line}\n`),
     });
     const targets = checkTargets(rows);
     const seconds = round((performance.now() - t0) / 1000);
@@ -419,7 +657,7 @@ export const perfCommand: Command = {
     lines.push('', table(rows), '');
     for (const t of targets)
       lines.push(
-        `  ${t.met === null ? '?' : t.met ? 'met    ' : 'NOT met'}  ${t.target}: ${t.measured ?? 'n/a'}`,
+        `  ${t.met === null ? '?      ' : t.met ? 'met    ' : 'NOT met'}  ${t.target}: ${t.measured ?? 'n/a'}`,
       );
     lines.push('', `${rows.length} rows in ${seconds} s`);
     io.stdout(lines.join('\n') + '\n');
