@@ -27,6 +27,7 @@ import { sdmgradEntry } from './sdmgrad.js';
 import { trimmedMeanEntry } from './trimmed-mean.js';
 import { imtlEntry } from './imtl.js';
 import { gdodEntry } from './gdod.js';
+import { cogradEntry } from './cograd.js';
 
 export const entries: readonly RegistryEntry[] = [
   meanEntry as RegistryEntry,
@@ -56,4 +57,5 @@ export const entries: readonly RegistryEntry[] = [
   crMogmEntry(() => entries) as RegistryEntry,
   imtlEntry as RegistryEntry,
   gdodEntry as RegistryEntry,
+  cogradEntry as RegistryEntry,
 ];

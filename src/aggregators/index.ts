@@ -33,3 +33,16 @@ export {
 } from './excess-mtl.js';
 export { imtl, imtlEntry } from './imtl.js';
 export { gdod, gdodEntry } from './gdod.js';
+export {
+  cograd,
+  cogradEntry,
+  cogradOuterWeights,
+  cogradSecondOrder,
+  measureTransference,
+  type CogradOptions,
+  type CogradHessian,
+  type CogradSecondOrderOptions,
+  type CogradSecondOrderResult,
+  type TaskLossesFn,
+  type TransferenceOptions,
+} from './cograd.js';
