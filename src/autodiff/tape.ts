@@ -91,10 +91,7 @@ export interface RecordedTape<R> {
  * @param owner - function name used in error messages.
  * @param f - the forward; everything it returns that is a tensor is kept.
  */
-export function recordTape<R>(
-  owner: string,
-  f: () => R,
-): RecordedTape<R> {
+export function recordTape<R>(owner: string, f: () => R): RecordedTape<R> {
   const e = engineInternals(owner);
   if (e.state.gradientDepth !== 0) {
     throw new MtlError(
