@@ -31,7 +31,7 @@ const registry = createRegistry([
   }),
   entry('pcgrad', 'aggregator', {}),
   entry('adam', 'optimizer', {
-    lr: { type: 'number', default: 0.001, min: 0, exclusiveMin: true, description: '' },
+    learningRate: { type: 'number', default: 0.001, min: 0, exclusiveMin: true, description: '' },
   }),
 ]);
 const file = { source: 'run.json' };
@@ -54,7 +54,7 @@ describe('parseRunConfig', () => {
       dataset: { id: 'marketing-income', tasks: 'both' },
       architecture: { id: 'shared-bottom', hidden: 64 },
       method: { id: 'ew' },
-      optimizer: { id: 'adam', lr: 0.001 },
+      optimizer: { id: 'adam', learningRate: 0.001 },
       engine: { mode: 'params', jacobianEvery: 1 },
       epochs: 3,
       batchSize: 256,
@@ -128,8 +128,8 @@ describe('parseRunConfig', () => {
       'run.json: `method`: cagrad: unknown option `alpha`; known options: c',
     ],
     [
-      { optimizer: { id: 'adam', lr: 0 } },
-      'run.json: `optimizer`: adam: option `lr` must be > 0, got 0',
+      { optimizer: { id: 'adam', learningRate: 0 } },
+      'run.json: `optimizer`: adam: option `learningRate` must be > 0, got 0',
     ],
     [
       { dataset: { id: 'ew' } },
@@ -158,7 +158,7 @@ describe('flags', () => {
       method: { id: 'cagrad', c: 0.9 },
       epochs: 2,
       batchSize: 32,
-      optimizer: { id: 'adam', lr: 0.01 },
+      optimizer: { id: 'adam', learningRate: 0.01 },
     });
     expect(parse(base, { method: 'pcgrad' })).toMatchObject({ method: { id: 'pcgrad' } });
     expect(parse(base, { 'method-options': '{"c":0.1}' })).toMatchObject({
@@ -195,7 +195,7 @@ describe('flags', () => {
       `--method-options must be a JSON object (e.g. '{"c": 0.5}'), got [1]`,
     ],
     [{ 'method-options': '{"id":"x"}' }, '--method-options must not contain `id`; use --method'],
-    [{ lr: '-1' }, '--lr: adam: option `lr` must be > 0, got -1'],
+    [{ lr: '-1' }, '--lr: adam: option `learningRate` must be > 0, got -1'],
   ])('reject %j with its exact message', (flags, message) => {
     expect(errorOf(() => parse({}, flags))).toBe(message);
   });

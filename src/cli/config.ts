@@ -6,7 +6,7 @@
  * { "dataset": { "id": "marketing-income" },
  *   "architecture": { "id": "shared-bottom", "hidden": [64] },
  *   "method": { "id": "cagrad", "c": 0.4 },
- *   "optimizer": { "id": "adam", "lr": 0.001 },
+ *   "optimizer": { "id": "adam", "learningRate": 0.001 },
  *   "engine": { "mode": "params", "jacobianEvery": 1 },
  *   "epochs": 3, "batchSize": 256, "seed": 0, "evalEvery": 1, "logEvery": 10 }
  * ```
@@ -303,7 +303,7 @@ export const CONFIG_FLAGS_USAGE: readonly string[] = [
   `  --dataset <id>              dataset (default ${RUN_DEFAULTS.dataset}); --dataset-options '<json>'`,
   `  --arch <id>                 architecture (default ${RUN_DEFAULTS.architecture}); --arch-options '<json>'`,
   `  --method <id>               aggregator or loss weighting (default ${RUN_DEFAULTS.method}); --method-options '<json>'`,
-  `  --optimizer <id>            optimiser (default ${RUN_DEFAULTS.optimizer}); --lr <x>; --optimizer-options '<json>'`,
+  `  --optimizer <id>            optimiser (default ${RUN_DEFAULTS.optimizer}); --lr <x> (= learningRate); --optimizer-options '<json>'`,
   "  --mode params|features      per-task gradients of the shared parameters or of the trunk's output",
   '  --jacobian-every <n>        recompute the task Jacobian every n steps (default 1)',
   `  --epochs <n>                (default ${RUN_DEFAULTS.epochs})`,
@@ -377,7 +377,7 @@ export function mergeFlags(
     const prev = raw['optimizer'];
     raw['optimizer'] = {
       ...(isPlainObject(prev) ? prev : { id: RUN_DEFAULTS.optimizer }),
-      lr: flagNumber('lr', flags.lr),
+      learningRate: flagNumber('lr', flags.lr),
     };
     origin.set('optimizer.*', '--lr');
   }
