@@ -43,6 +43,25 @@ describe('runToy (reduced CAGrad variant)', () => {
     });
   });
 
+  it('MGDA (host weighting path) leaves the valley where EW sticks: documented Pareto points in 25k steps', () => {
+    const r = runToy({
+      variant: 'cagrad',
+      methods: [{ id: 'mgda' }],
+      inits: [
+        [-8.5, 7.5],
+        [9, 9],
+      ],
+      iterations: 25_000,
+    });
+    expect(r.map((x) => x.outcome)).toEqual(['pareto', 'pareto']);
+    expect(r[0]!.path).toBe('weighting');
+    // REFERENCES §6.2: MGDA ends on init-dependent Pareto points (−3.32, −8.37), (3.33, −8.37).
+    expect(r[0]!.final[0]).toBeCloseTo(-3.32, 1);
+    expect(r[1]!.final[0]).toBeCloseTo(3.33, 1);
+    expect(r[0]!.final[1]).toBeCloseTo(-8.37, 1);
+    expect(r[0]!.stationarity).toBeLessThan(1e-3);
+  });
+
   it('runs aggregators without a weighting through tensors, without leaking', () => {
     const meanViaTensors: RegistryEntry<Aggregator<EmptyState>> = {
       id: 'tensor-mean',

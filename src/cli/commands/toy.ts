@@ -72,9 +72,13 @@ export function toyTable(results: readonly ToyRunResult[]): string {
           ? `; all Pareto runs end at the same point (spread ${spread.toExponential(1)})`
           : '';
     }
-    const warn = Object.keys(Object.assign({}, ...rs.map((r) => r.warnings)) as object).length;
+    const counts: Record<string, number> = {};
+    for (const r of rs)
+      for (const [msg, n] of Object.entries(r.warnings)) counts[msg] = (counts[msg] ?? 0) + n;
+    const total = Object.values(counts).reduce((a, n) => a + n, 0);
+    const top = Object.entries(counts).sort((a, b) => b[1] - a[1])[0];
     out.push(
-      `${m}: ${count('pareto')}/${rs.length} reach the Pareto front, ${count('stuck')} stuck, ${count('moving')} still moving${same}${warn > 0 ? `; ${warn} distinct warning(s)` : ''}`,
+      `${m}: ${count('pareto')}/${rs.length} reach the Pareto front, ${count('stuck')} stuck, ${count('moving')} still moving${same}${top !== undefined ? `; ${total} warning(s), most often: ${top[0]}` : ''}`,
     );
   }
   return out.join('\n') + '\n';
@@ -159,7 +163,7 @@ export const toyCommand: Command = {
     '  --inits       start points, e.g. "-8.5,7.5;0,0" (default: the variant’s five)',
     '  --lr          Adam learning rate on x (default 1e-3)',
     '  --options     per-method options as JSON, e.g. \'{"cagrad":{"c":0.4}}\' (over the toy presets:',
-    '                famo weightDecay 0 and minLosses (-21·scale, -21); cagrad c 0.5)',
+    '                famo weightDecay 0 and minLosses (-21·scale, -21); cagrad c 0.5, rescale 2)',
     '  --out         trajectory file, JSON or CSV by extension (default runs/toy/<variant>.json)',
     '  --json        print the results as JSON instead of the table',
     '',
