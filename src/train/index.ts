@@ -13,6 +13,7 @@ export {
   createStepSetup,
   disposeTrainState,
   initTrainState,
+  methodFromRegistry,
   trainStep,
   type AnyLossWeighting,
   type StepMethod,

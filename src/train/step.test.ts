@@ -23,10 +23,12 @@ import type {
   Weighting,
 } from '../core/types.js';
 import { sgd } from '../optim/sgd.js';
+import { defaultRegistry } from '../registry/index.js';
 import {
   createStepSetup,
   disposeTrainState,
   initTrainState,
+  methodFromRegistry,
   trainStep,
   type StepMethod,
   type StepOptions,
@@ -532,6 +534,18 @@ describe('bookkeeping', () => {
       disposeBatch(batch);
     }),
   );
+
+  it('methodFromRegistry builds methods by entry kind', () => {
+    expect(methodFromRegistry(defaultRegistry, 'upgrad', {}, { mode: 'features' })).toMatchObject({
+      kind: 'aggregator',
+      mode: 'features',
+    });
+    expect(methodFromRegistry(defaultRegistry, 'dwa').kind).toBe('loss-weighting');
+    expect(() => methodFromRegistry(defaultRegistry, 'adam')).toThrow(/plain optimiser/);
+    expect(() => methodFromRegistry(defaultRegistry, 'dwa', {}, { jacobianEvery: 2 })).toThrow(
+      /apply to aggregators/,
+    );
+  });
 
   it('rejects bad setups at creation', () => {
     const model = mlpModel({ tasks, inputDim: 4 });

@@ -63,6 +63,7 @@ import type {
   TaskJacobian,
   TaskOptimizer,
 } from '../core/types.js';
+import type { Registry } from '../registry/registry.js';
 import { taskLosses, validateTasks } from './losses.js';
 import { disposeReplaced, disposeState } from './state.js';
 
@@ -251,6 +252,60 @@ export function createStepSetup(options: StepOptions): StepSetup {
     mode,
     jacobianEvery,
   };
+}
+
+/**
+ * Builds a {@link StepMethod} from a registry id: aggregators and loss weightings by their entry
+ * kind; an `optimizer` entry only when it creates a {@link TaskOptimizer} (AdaTask). Plain
+ * optimisers (`adam`, ...) are not methods: pass them as `optimizer`.
+ *
+ * @param extra - aggregator-only settings (`mode`, `jacobianEvery`).
+ * @throws {ConfigError} For an unknown id, a kind that is not a method, or aggregator-only
+ *   settings given to another kind.
+ */
+export function methodFromRegistry(
+  registry: Registry,
+  id: string,
+  options: Readonly<Record<string, unknown>> = {},
+  extra: { readonly mode?: JacobianMode; readonly jacobianEvery?: number } = {},
+): StepMethod {
+  const entry = registry.get(id);
+  const aggregatorOnly = extra.mode !== undefined || extra.jacobianEvery !== undefined;
+  if (entry.kind === 'aggregator') {
+    return {
+      kind: 'aggregator',
+      aggregator: registry.create<Aggregator>(id, options, 'aggregator'),
+      ...(extra.mode !== undefined ? { mode: extra.mode } : {}),
+      ...(extra.jacobianEvery !== undefined ? { jacobianEvery: extra.jacobianEvery } : {}),
+    };
+  }
+  if (aggregatorOnly) {
+    throw new ConfigError(
+      `methodFromRegistry: \`mode\`/\`jacobianEvery\` apply to aggregators, and '${id}' is a ${entry.kind}`,
+    );
+  }
+  if (entry.kind === 'loss-weighting') {
+    return {
+      kind: 'loss-weighting',
+      weighting: registry.create<AnyLossWeighting>(id, options, 'loss-weighting'),
+    };
+  }
+  if (entry.kind === 'optimizer') {
+    const created = registry.create<TaskOptimizer | GradientTransformation>(
+      id,
+      options,
+      'optimizer',
+    );
+    if ((created as TaskOptimizer).kind === 'task-optimizer') {
+      return { kind: 'task-optimizer', optimizer: created as TaskOptimizer };
+    }
+    throw new ConfigError(
+      `methodFromRegistry: '${id}' is a plain optimiser, not a multi-task method; pass it as \`optimizer\` and choose an aggregator or loss weighting as the method`,
+    );
+  }
+  throw new ConfigError(
+    `methodFromRegistry: '${id}' is a ${entry.kind}, not a multi-task method (aggregator, loss weighting or task optimiser)`,
+  );
 }
 
 /** Parameters updated by the base optimiser and by the extra optimiser. */
