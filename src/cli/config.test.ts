@@ -82,7 +82,7 @@ describe('parseRunConfig', () => {
   it.each([
     [
       { epoch: 3 },
-      'run.json: unknown key `epoch`; allowed keys: dataset, architecture, method, optimizer, engine, epochs, batchSize, seed, evalEvery, logEvery',
+      'run.json: unknown key `epoch`; allowed keys: dataset, architecture, method, optimizer, engine, epochs, batchSize, seed, evalEvery, logEvery, tasks',
     ],
     [
       { engine: { modee: 'params' } },
@@ -103,6 +103,11 @@ describe('parseRunConfig', () => {
     [{ evalEvery: -1 }, 'run.json: `evalEvery` must be an integer ≥ 1, got -1'],
     [{ logEvery: null }, 'run.json: `logEvery` must be an integer ≥ 1, got null'],
     [{ seed: -1 }, 'run.json: `seed` must be an integer in [0, 4294967295], got -1'],
+    [{ tasks: [] }, 'run.json: `tasks` must be a non-empty list of distinct task ids, got []'],
+    [
+      { tasks: ['a', 'a'] },
+      'run.json: `tasks` must be a non-empty list of distinct task ids, got ["a","a"]',
+    ],
     [
       { method: 'pcgrad' },
       'run.json: `method` must be an object with an `id` (e.g. { "id": "ew" }), got "pcgrad"',
@@ -178,6 +183,7 @@ describe('flags', () => {
       engine: { mode: 'features', jacobianEvery: 4 },
       architecture: { id: 'shared-bottom', hidden: 8 },
     });
+    expect(parse({}, { tasks: 'a, b' })).toMatchObject({ tasks: ['a', 'b'] });
   });
 
   it.each([
@@ -195,6 +201,7 @@ describe('flags', () => {
       `--method-options must be a JSON object (e.g. '{"c": 0.5}'), got [1]`,
     ],
     [{ 'method-options': '{"id":"x"}' }, '--method-options must not contain `id`; use --method'],
+    [{ tasks: 'a,,b' }, '--tasks must be a non-empty list of distinct task ids, got ["a","","b"]'],
     [{ lr: '-1' }, '--lr: adam: option `learningRate` must be > 0, got -1'],
   ])('reject %j with its exact message', (flags, message) => {
     expect(errorOf(() => parse({}, flags))).toBe(message);

@@ -54,6 +54,8 @@ export interface RunConfig {
   readonly evalEvery: number;
   /** Write a `step` line to metrics.jsonl every this many steps. */
   readonly logEvery: number;
+  /** Train only these tasks of the data set (absent: all; one task = a single-task baseline). */
+  readonly tasks?: readonly string[];
 }
 
 /** Defaults of every top-level field (component options default in their own schemas). */
@@ -81,6 +83,7 @@ const TOP_KEYS = [
   'seed',
   'evalEvery',
   'logEvery',
+  'tasks',
 ] as const;
 const ENGINE_KEYS = ['mode', 'jacobianEvery'] as const;
 
@@ -185,6 +188,20 @@ function component(
   return { id, kind: entry.kind, options: validated };
 }
 
+/** Task ids: a non-empty array of distinct non-empty strings (checked against the data set later). */
+function taskList(origin: ConfigOrigin, v: unknown): string[] {
+  if (
+    !Array.isArray(v) ||
+    v.length === 0 ||
+    v.some((t) => typeof t !== 'string' || t === '') ||
+    new Set(v).size !== v.length
+  )
+    throw new ConfigError(
+      `${where(origin, 'tasks')} must be a non-empty list of distinct task ids, got ${describe(v)}`,
+    );
+  return v as string[];
+}
+
 /**
  * Validates a raw configuration object (from a file, flags or both) against the schema and the
  * registry; fills defaults. Throws a one-line {@link ConfigError} naming the key path or flag.
@@ -256,6 +273,7 @@ export function parseRunConfig(raw: unknown, registry: Registry, origin: ConfigO
     seed,
     evalEvery: integer(origin, 'evalEvery', or(raw['evalEvery'], RUN_DEFAULTS.evalEvery), 1),
     logEvery: integer(origin, 'logEvery', or(raw['logEvery'], RUN_DEFAULTS.logEvery), 1),
+    ...(raw['tasks'] !== undefined ? { tasks: taskList(origin, raw['tasks']) } : {}),
   };
 }
 
@@ -273,6 +291,7 @@ export function runConfigToJson(c: RunConfig): Record<string, unknown> {
     seed: c.seed,
     evalEvery: c.evalEvery,
     logEvery: c.logEvery,
+    ...(c.tasks !== undefined ? { tasks: [...c.tasks] } : {}),
   };
 }
 
@@ -295,6 +314,7 @@ export const CONFIG_FLAGS = {
   seed: { type: 'string' },
   'eval-every': { type: 'string' },
   'log-every': { type: 'string' },
+  tasks: { type: 'string' },
 } as const;
 
 /** Usage lines of {@link CONFIG_FLAGS}. */
@@ -311,6 +331,7 @@ export const CONFIG_FLAGS_USAGE: readonly string[] = [
   `  --seed <n>                  (default ${RUN_DEFAULTS.seed})`,
   `  --eval-every <n>            validation every n epochs (default ${RUN_DEFAULTS.evalEvery})`,
   `  --log-every <n>             metrics.jsonl step line every n steps (default ${RUN_DEFAULTS.logEvery})`,
+  '  --tasks <a,b,...>           train only these tasks of the data set (default: all)',
 ];
 
 type FlagValues = Partial<Record<keyof typeof CONFIG_FLAGS, string>>;
@@ -391,6 +412,10 @@ export function mergeFlags(
     origin.set('engine.jacobianEvery', '--jacobian-every');
   }
   if (Object.keys(engine).length > 0 || raw['engine'] !== undefined) raw['engine'] = engine;
+  if (flags.tasks !== undefined) {
+    raw['tasks'] = flags.tasks.split(',').map((t) => t.trim());
+    origin.set('tasks', '--tasks');
+  }
   const nums: [keyof FlagValues, string][] = [
     ['epochs', 'epochs'],
     ['batch-size', 'batchSize'],

@@ -213,8 +213,6 @@ export interface RunTrainingOptions {
   readonly resume?: boolean;
   /** A preloaded data set (bench loads each seed's split once). */
   readonly dataset?: Dataset;
-  /** Train only these tasks of the data set (single-task baselines). */
-  readonly tasks?: readonly string[];
   readonly registry?: Registry;
   /** Write report.html at the end (default true). */
   readonly report?: boolean;
@@ -259,7 +257,7 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
   const started = performance.now();
   await fsp.mkdir(dir, { recursive: true });
   let dataset = opts.dataset ?? (await loadDataset(config, registry));
-  if (opts.tasks !== undefined) dataset = restrictTasks(dataset, opts.tasks);
+  if (config.tasks !== undefined) dataset = restrictTasks(dataset, config.tasks);
   const tasks = dataset.tasks.map((t) => ({ id: t.id, kind: t.kind }));
   const taskIds = tasks.map((t) => t.id);
   const totalSteps = totalStepsOf(config, dataset.train.n);
