@@ -6,7 +6,8 @@ import { fromWeighting } from './base.js';
 
 const TRAITS: AggregatorTraits = {
   nonConflicting: 'never-claimed',
-  permutationInvariant: true,
+  // Not claimed: with K − f − 2 = 1 the two closest rows always tie and the lower index wins.
+  permutationInvariant: false,
   homogeneity: 1,
   linearUnderScaling: false,
   singleTask: 'unsupported',
@@ -19,8 +20,11 @@ const TRAITS: AggregatorTraits = {
  * smallest summed distance to their K − f − 2 nearest rows. A Byzantine-robust aggregator, not an
  * MTL method; kept for completeness (torchjd ships it). Needs K ≥ `nByzantine` + 3.
  *
+ * Ties between equal scores go to the lower row index (a stable sort); with K − f − 2 = 1 the two
+ * mutually closest rows always tie, so permutation invariance is not declared.
+ *
  * Cost: K backward passes, O(K²D) for G, O(K² log K) host work. Stateless. Deterministic.
- * Traits: permutation-invariant (up to ties), degree-1 homogeneous; K = 1 unsupported.
+ * Traits: degree-1 homogeneous; K = 1 unsupported.
  * @example
  * const agg = krum({ nByzantine: 1, nSelected: 4 }); // torchjd golden on J_Krum → [1.25, 0.75, 1.5]
  */

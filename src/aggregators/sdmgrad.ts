@@ -13,7 +13,8 @@ function traits(uniformPreference: boolean): AggregatorTraits {
   return {
     nonConflicting: 'never-claimed',
     permutationInvariant: uniformPreference,
-    homogeneity: 1,
+    // Not declared: the reference's s² + 1e-8 normalisation breaks exact scale invariance when
+    // ‖g‖ ≲ 1e-2 (relative error 2e-3 at J·1e-3).
     linearUnderScaling: false,
     singleTask: 'identity',
     stochastic: false,

@@ -62,8 +62,8 @@ export const sdmgradSchema: OptionsSchema = {
  * Aggregator contract, manytask uses one batch, `A` from `JJᵀ` (K backward passes), which keeps
  * the rule but not the unbiased stochastic gradient of the paper's analysis.
  *
- * Properties: stateful; permutation-invariant for the uniform preference; scale-invariant weights
- * (d positively homogeneous of degree 1); K = 1 gives d = g. Cost: K backward passes,
+ * Properties: stateful; permutation-invariant for the uniform preference; weights invariant to
+ * scaling J while ‖g‖² ≫ 1e-8 (the reference's ε), so d is then degree-1 homogeneous; K = 1 gives d = g. Cost: K backward passes,
  * O(iterations·K²) host work. Deterministic.
  * @see Xiao, Ban & Ji, "Direction-oriented Multi-objective Learning: Simple and Provable
  *   Stochastic Algorithms", NeurIPS 2023; LibMTL `SDMGrad.py`; torchjd `SDMGradWeighting`.
