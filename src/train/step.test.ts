@@ -408,6 +408,48 @@ describe('regularizers in the step', () => {
   );
 });
 
+describe('second-order regularizer in the step', () => {
+  it(
+    'order 2: the update adds ∇(λ Σ⟨g_i, g_j⟩²) computed through the recorded per-task gradients, without leaks',
+    withModel((model, batch) => {
+      const reg: Regularizer = {
+        id: 'dot2',
+        config: {},
+        order: 2,
+        penalty: ({ taskGradients }) => {
+          const [a, b] = taskGradients!;
+          const dot = tf.addN(Object.keys(a!).map((k) => tf.sum(tf.mul(a![k]!, b![k]!))));
+          return tf.mul(0.1, tf.square(dot)) as tf.Scalar;
+        },
+      };
+      const setup = setupFor(
+        model,
+        { kind: 'aggregator', aggregator: fixed([1, 1]) },
+        { regularizers: [reg] },
+      );
+      const fwd = createRng(13).split();
+      const s = recordForward(model, batch, {
+        forward: { training: true, rng: fwd, step: 0 },
+        regularizers: [reg],
+      });
+      const gTree = s.backward({ lossWeights: [1, 1], additive: true }, ['shared', 'heads']);
+      const g = readTree(gTree);
+      tf.dispose(Object.values(gTree));
+      const penalty = s.penalties!.dataSync()[0]!;
+      s.dispose();
+      expect(penalty).toBeGreaterThan(0);
+      const before = values(model);
+      const tensors = tf.memory().numTensors;
+      const state = initTrainState(setup, { seed: 13 });
+      const [next, report] = trainStep(setup, state, batch);
+      disposeTrainState(next);
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(report.penalties['dot2']).toBeCloseTo(penalty, 6);
+      expect(maxAbsDiff(values(model), sgdExpect(before, g))).toBeLessThanOrEqual(1e-6);
+    }),
+  );
+});
+
 describe('NaN guard', () => {
   const nanBatch = (): Batch => {
     const b = randomBatch(tasks, 6, 4, 10);
