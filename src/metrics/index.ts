@@ -28,3 +28,21 @@ export { conflictDiagnostics, conflictScalars } from './conflict.js';
 export type { ConflictDiagnostics } from './conflict.js';
 export { evaluate } from './evaluate.js';
 export type { EvaluateOptions, EvaluationResult } from './evaluate.js';
+export {
+  auInit,
+  auUpdate,
+  relativeAu,
+  dominanceSummary,
+  dominanceScalars,
+  dominanceTracker,
+  layerOf,
+} from './dominance-au.js';
+export type {
+  AuState,
+  LayerDominance,
+  DominanceSummaryOptions,
+  DominanceTracker,
+  DominanceTrackerOptions,
+  DominanceTrackerState,
+  DominanceOptimizer,
+} from './dominance-au.js';

@@ -4,10 +4,12 @@ import { adagradEntry } from './adagrad.js';
 import { adamEntry } from './adam.js';
 import { rmspropEntry } from './rmsprop.js';
 import { sgdEntry } from './sgd.js';
+import { adataskEntry } from './adatask.js';
 
 export const entries: readonly RegistryEntry[] = [
   sgdEntry as RegistryEntry,
   adamEntry as RegistryEntry,
   rmspropEntry as RegistryEntry,
   adagradEntry as RegistryEntry,
+  adataskEntry as RegistryEntry,
 ];

@@ -5,3 +5,10 @@ export { rmsprop, rmspropEntry, type RmspropOptions, type RmspropState } from '.
 export { adagrad, adagradEntry, type AdagradOptions, type AdagradState } from './adagrad.js';
 export { chain, clipByGlobalNorm, type ClipOptions } from './chain.js';
 export { elementwise, filledLike, globalNorm, type Slots } from './tree.js';
+export {
+  adatask,
+  adataskEntry,
+  type AdataskOptions,
+  type AdataskState,
+  type AdataskBase,
+} from './adatask.js';
