@@ -200,7 +200,8 @@ describe('Sum leading-axis fix', () => {
     expect(stockT.shape).toEqual(outShape);
     expect(relDiff(fixed, read(stockT))).toBeLessThan(1e-5);
     const ref = naiveSum(x.dataSync(), shape, Array.isArray(axis) ? axis : [axis]);
-    expect(relDiff(fixed, ref)).toBeLessThan(1e-6);
+    // 1e-5: the cases the override leaves to the stock kernel accumulate in float32.
+    expect(relDiff(fixed, ref)).toBeLessThan(1e-5);
     x.dispose();
   });
 
