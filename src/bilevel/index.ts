@@ -4,3 +4,4 @@ export type { TaskWeightState } from './task-weights.js';
 export { autoLambda, autoLambdaEntry, type AutoLambdaOptions } from './auto-lambda.js';
 export { moml, momlEntry, type MomlOptions } from './moml.js';
 export { forum, forumEntry, type ForumOptions, type ForumState } from './forum.js';
+export { createModelOracle, type ModelOracleOptions } from './model-oracle.js';
