@@ -1,10 +1,48 @@
 /**
- * The plain-text results table that `manytask bench` prints: the same columns as the HTML
- * report's table (task metrics mean ± std, Δm%, seconds per run), best per column starred.
+ * `manytask bench`: every method × seed plus single-task baselines (the same architecture with
+ * one task, per task and seed), each a full run directory under `runs/`; then `results.json`
+ * (every final metric, mean ± std per method, Δm% against the baselines), `report.html`, and the
+ * results table on stdout. With no flags it is the default comparison on `marketing-income`
+ * (`npm start`). `--resume <bench-dir>` skips finished runs and resumes an interrupted one.
  */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend } from '../../backend/index.js';
+import { ConfigError } from '../../core/errors.js';
+import type { Dataset } from '../../data/types.js';
+import { defaultRegistry, type Registry } from '../../registry/index.js';
 import { formatNumber, formatStat } from '../../report/html.js';
-import { bestIndices, higherIsBetter } from '../../report/summary.js';
-import type { ReportInput } from '../../report/types.js';
+import { bestIndices, higherIsBetter, statMetrics, summarizeMethod } from '../../report/summary.js';
+import type {
+  EpochRecord,
+  FinalRecord,
+  ReportInput,
+  ReportRun,
+  Stat,
+  TaskMetrics,
+} from '../../report/types.js';
+import {
+  CONFIG_FLAGS,
+  CONFIG_FLAGS_USAGE,
+  mergeFlags,
+  parseRunConfig,
+  runConfigToJson,
+  type RunConfig,
+} from '../config.js';
+import { readJson, writeJsonAtomic } from '../fsutil.js';
+import { createProgress } from '../progress.js';
+import {
+  BENCH_FILES,
+  displayNameOf,
+  readHistory,
+  RUN_FILES,
+  writeReport,
+  type BenchResults,
+  type RunMeta,
+} from './report.js';
+import { installInterrupt, loadDataset, runTraining, runVersions, totalStepsOf } from './train.js';
+import type { CliIo, Command } from './types.js';
 
 /** Renders `input`'s methods as an aligned text table (trailing newline included). */
 export function formatResultsTable(input: ReportInput): string {
@@ -91,3 +129,496 @@ export function formatResultsTable(input: ReportInput): string {
     ].join('\n') + '\n'
   );
 }
+
+/**
+ * The default comparison (`npm start`): loss weightings EW, UW, DWA, FAMO; gradient methods
+ * PCGrad, CAGrad, UPGrad, Nash-MTL; and GDOD, CoGrad, AdaTask. Ids that are not registered in
+ * this build are skipped with a note.
+ */
+export const DEFAULT_BENCH_METHODS: readonly string[] = [
+  'ew',
+  'uw',
+  'dwa',
+  'famo',
+  'pcgrad',
+  'cagrad',
+  'upgrad',
+  'nash-mtl',
+  'gdod',
+  'cograd',
+  'adatask',
+];
+
+/**
+ * Defaults of the default bench, sized for < 5 minutes on 2 cores: a small shared-bottom
+ * (embeddings → 64 → heads), 2 epochs, 2 seeds. Flags and `--config` override them.
+ */
+export const BENCH_DEFAULTS = {
+  architecture: { id: 'shared-bottom', hidden: [64] },
+  epochs: 2,
+  seeds: 2,
+} as const;
+
+/** `bench.json`: what a bench directory was asked to do, so `--resume` can finish it. */
+export interface BenchPlan {
+  readonly format: 'manytask-bench-plan/1';
+  /** The shared run configuration (its `method` is replaced per run). */
+  readonly base: Record<string, unknown>;
+  readonly methods: readonly { readonly id: string; readonly options: Record<string, unknown> }[];
+  readonly seeds: readonly number[];
+  readonly notes: readonly string[];
+}
+
+/** One planned run of a bench. */
+export interface PlannedRun {
+  /** Method id, or `single-task` for a baseline. */
+  readonly method: string;
+  /** The baseline's task. */
+  readonly task?: string;
+  readonly seed: number;
+  /** Relative to the bench directory. */
+  readonly dir: string;
+  readonly config: RunConfig;
+}
+
+const SINGLE = 'single-task';
+
+/**
+ * Expands a plan into runs: per seed, one single-task baseline per task (EW on that task alone;
+ * the task list comes from the data set), then every method. Seeds are the outer loop so each
+ * seed's split is loaded once.
+ */
+export function planRuns(
+  plan: BenchPlan,
+  taskIds: readonly string[],
+  registry: Registry,
+  source: string,
+): PlannedRun[] {
+  const runs: PlannedRun[] = [];
+  const make = (
+    method: { id: string; options: Record<string, unknown> },
+    seed: number,
+    tasks?: string[],
+  ) =>
+    parseRunConfig(
+      {
+        ...plan.base,
+        method: { id: method.id, ...method.options },
+        seed,
+        ...(tasks ? { tasks } : {}),
+      },
+      registry,
+      { source },
+    );
+  for (const seed of plan.seeds) {
+    for (const task of taskIds)
+      runs.push({
+        method: SINGLE,
+        task,
+        seed,
+        dir: join(BENCH_FILES.runs, `single-${task}-seed${seed}`),
+        config: make({ id: 'ew', options: {} }, seed, [task]),
+      });
+    for (const m of plan.methods)
+      runs.push({
+        method: m.id,
+        seed,
+        dir: join(BENCH_FILES.runs, `${m.id}-seed${seed}`),
+        config: make(m, seed),
+      });
+  }
+  return runs;
+}
+
+/** A finished run as read back from its directory (complete runs are never retrained). */
+interface DoneRun {
+  readonly test: TaskMetrics;
+  readonly seconds: number;
+}
+
+async function finishedRun(dir: string): Promise<DoneRun | undefined> {
+  let meta: RunMeta;
+  try {
+    meta = (await readJson(join(dir, RUN_FILES.meta))) as RunMeta;
+  } catch {
+    return undefined;
+  }
+  if (meta.status !== 'complete') return undefined;
+  const history = await readHistory(dir);
+  const final = history.findLast((r): r is FinalRecord => r.kind === 'final');
+  if (final === undefined) return undefined;
+  const seconds = history
+    .filter((r): r is EpochRecord => r.kind === 'epoch')
+    .reduce((s, r) => s + (r.seconds ?? 0), 0);
+  return { test: final.test, seconds };
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await fsp.access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const runStarted = (dir: string): Promise<boolean> => pathExists(join(dir, RUN_FILES.meta));
+
+/** Options of {@link runBench}. */
+export interface RunBenchOptions {
+  readonly plan: BenchPlan;
+  readonly out: string;
+  readonly io: CliIo;
+  readonly interrupt: { readonly requested: boolean };
+  readonly registry?: Registry;
+  /** Write report.html (default true). */
+  readonly report?: boolean;
+}
+
+/** What {@link runBench} produced. */
+export interface BenchOutcome {
+  readonly status: 'complete' | 'interrupted';
+  readonly input: ReportInput;
+  readonly results: BenchResults;
+}
+
+/**
+ * Runs (or finishes) a bench plan in `out`: trains every planned run that is not complete yet,
+ * then writes results.json and report.html from all completed runs. Interrupted benches write
+ * partial results (completed runs only) and stop.
+ */
+export async function runBench(opts: RunBenchOptions): Promise<BenchOutcome> {
+  const { plan, out, io } = opts;
+  const registry = opts.registry ?? defaultRegistry;
+  const source = join(out, 'bench.json');
+  await fsp.mkdir(out, { recursive: true });
+  await writeJsonAtomic(source, plan);
+  const firstSeed = plan.seeds[0] ?? 0;
+  const baseConfig = parseRunConfig({ ...plan.base, seed: firstSeed }, registry, { source });
+  const datasets = new Map<number, Dataset>();
+  const datasetFor = async (seed: number): Promise<Dataset> => {
+    let d = datasets.get(seed);
+    if (d === undefined) {
+      // One split per seed at a time: earlier seeds' data are not needed any more.
+      datasets.clear();
+      d = await loadDataset({ ...baseConfig, seed }, registry);
+      datasets.set(seed, d);
+    }
+    return d;
+  };
+  const first = await datasetFor(firstSeed);
+  const tasks = first.tasks.map((t) => ({ id: t.id, kind: t.kind }));
+  const runs = planRuns(
+    plan,
+    tasks.map((t) => t.id),
+    registry,
+    source,
+  );
+  const stepsOf = (r: PlannedRun): number => totalStepsOf(r.config, first.train.n);
+  const total = runs.reduce((s, r) => s + stepsOf(r), 0);
+  const progress = createProgress({ io, total, label: 'bench' });
+  const done = new Map<PlannedRun, DoneRun>();
+  let base = 0;
+  let interrupted = false;
+  for (const [i, r] of runs.entries()) {
+    const dir = join(out, r.dir);
+    const label = `[${i + 1}/${runs.length}] ${r.method === SINGLE ? `single-task ${r.task}` : r.method} seed ${r.seed}`;
+    const finished = await finishedRun(dir);
+    if (finished !== undefined) {
+      done.set(r, finished);
+      base += stepsOf(r);
+      progress.update(base);
+      continue;
+    }
+    if (opts.interrupt.requested) {
+      interrupted = true;
+      break;
+    }
+    progress.setLabel(label);
+    const result = await runTraining({
+      config: r.config,
+      dir,
+      interrupt: opts.interrupt,
+      progress,
+      progressBase: base,
+      dataset: await datasetFor(r.seed),
+      resume: await runStarted(dir),
+      report: false,
+      label,
+    });
+    if (result.status === 'interrupted') {
+      interrupted = true;
+      break;
+    }
+    const fin = await finishedRun(dir);
+    done.set(r, fin ?? { test: result.test, seconds: result.seconds });
+    base += stepsOf(r);
+  }
+  progress.done();
+
+  const baselineRuns = runs.filter((r) => r.method === SINGLE && done.has(r));
+  const baseline: Record<string, Record<string, Stat>> = {};
+  for (const t of tasks) {
+    const sets = baselineRuns
+      .filter((r) => r.task === t.id)
+      .map((r) => ({ [t.id]: done.get(r)!.test[t.id] ?? {} }));
+    if (sets.length > 0) Object.assign(baseline, statMetrics(sets));
+  }
+  const complete = tasks.every((t) => baseline[t.id] !== undefined);
+  const methodRuns = runs.filter((r) => r.method !== SINGLE && done.has(r));
+  const reportRuns: ReportRun[] = [];
+  for (const r of methodRuns)
+    reportRuns.push({
+      method: r.method,
+      seed: r.seed,
+      test: done.get(r)!.test,
+      history: await readHistory(join(out, r.dir)),
+    });
+  const methods = plan.methods
+    .filter((m) => methodRuns.some((r) => r.method === m.id))
+    .map((m) => {
+      const secs = methodRuns.filter((r) => r.method === m.id).map((r) => done.get(r)!.seconds);
+      return summarizeMethod(
+        m.id,
+        displayNameOf(m.id),
+        reportRuns,
+        complete ? baseline : undefined,
+        secs.reduce((a, b) => a + b, 0) / secs.length,
+      );
+    });
+  const notes = [...plan.notes];
+  if (interrupted)
+    notes.push(
+      `Interrupted: ${done.size} of ${runs.length} runs finished; continue with \`manytask bench --resume ${out}\`.`,
+    );
+  const versions = runVersions();
+  const { method: _method, ...shared } = runConfigToJson(baseConfig);
+  const config = { bench: { methods: plan.methods, seeds: plan.seeds }, shared };
+  const input: ReportInput = {
+    title: `manytask bench: ${baseConfig.dataset.id} · ${baseConfig.architecture.id}`,
+    kind: 'bench',
+    dataset: baseConfig.dataset.id,
+    architecture: baseConfig.architecture.id,
+    tasks,
+    methods,
+    ...(complete ? { baseline } : {}),
+    runs: reportRuns,
+    config,
+    versions,
+    notes,
+    createdAt: new Date().toISOString(),
+  };
+  const results: BenchResults & {
+    readonly baselineRuns: readonly {
+      task: string;
+      seed: number;
+      test: TaskMetrics;
+      dir: string;
+    }[];
+  } = {
+    format: 'manytask-bench/1',
+    ...input,
+    runs: methodRuns.map((r) => ({
+      method: r.method,
+      seed: r.seed,
+      test: done.get(r)!.test,
+      dir: r.dir,
+    })),
+    baselineRuns: baselineRuns.map((r) => ({
+      task: r.task!,
+      seed: r.seed,
+      test: done.get(r)!.test,
+      dir: r.dir,
+    })),
+  };
+  await writeJsonAtomic(join(out, BENCH_FILES.results), results);
+  if (opts.report !== false) await writeReport(out, input);
+  return { status: interrupted ? 'interrupted' : 'complete', input, results };
+}
+
+/**
+ * Resolves the methods of a bench: `--methods` ids (every one must be registered: a typo is an
+ * error) or the default list (unregistered ids skipped with a note), with optional per-method
+ * options `{ "<id>": { ...options } }`.
+ */
+export function resolveMethods(
+  list: string | undefined,
+  optionsJson: string | undefined,
+  registry: Registry,
+): { methods: { id: string; options: Record<string, unknown> }[]; notes: string[] } {
+  let perMethod: Record<string, unknown> = {};
+  if (optionsJson !== undefined) {
+    try {
+      perMethod = JSON.parse(optionsJson) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(
+        `--method-options must be a JSON object of method id → options (e.g. '{"cagrad": {"c": 0.5}}'): ${(err as Error).message}`,
+      );
+    }
+    if (typeof perMethod !== 'object' || perMethod === null || Array.isArray(perMethod))
+      throw new ConfigError(
+        `--method-options must be a JSON object of method id → options (e.g. '{"cagrad": {"c": 0.5}}'), got ${optionsJson}`,
+      );
+  }
+  const notes: string[] = [];
+  let ids: string[];
+  if (list !== undefined) {
+    ids = list
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    if (ids.length === 0) throw new ConfigError(`--methods must list at least one method id`);
+    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (dup !== undefined) throw new ConfigError(`--methods lists '${dup}' twice`);
+  } else {
+    ids = DEFAULT_BENCH_METHODS.filter((id) => registry.has(id));
+    const missing = DEFAULT_BENCH_METHODS.filter((id) => !registry.has(id));
+    if (missing.length > 0)
+      notes.push(`Default methods not available in this build, skipped: ${missing.join(', ')}.`);
+  }
+  for (const key of Object.keys(perMethod))
+    if (!ids.includes(key))
+      throw new ConfigError(
+        `--method-options has options for '${key}', which is not in the bench (methods: ${ids.join(', ')})`,
+      );
+  const methods = ids.map((id) => {
+    const o = perMethod[id] ?? {};
+    if (typeof o !== 'object' || o === null || Array.isArray(o))
+      throw new ConfigError(
+        `--method-options: the options of '${id}' must be an object, got ${JSON.stringify(o)}`,
+      );
+    return { id, options: o as Record<string, unknown> };
+  });
+  return { methods, notes };
+}
+
+export const benchCommand: Command = {
+  name: 'bench',
+  summary:
+    'Compare methods × seeds against single-task baselines: results.json, report.html, table',
+  usage: [
+    'Usage: manytask bench [--methods m1,m2,...] [--seeds N] [run flags] [--out <dir>]',
+    '       manytask bench --resume <bench-dir>',
+    '',
+    `  --methods <ids>             methods to compare (default: ${DEFAULT_BENCH_METHODS.join(', ')}; unregistered ones skipped)`,
+    `  --method-options '<json>'   per-method options: '{"cagrad": {"c": 0.5}}'`,
+    `  --seeds <n>                 seeds per method (default ${BENCH_DEFAULTS.seeds}); seeds are --seed, --seed+1, ...`,
+    '  --out <dir>                 bench directory (default runs/bench-<dataset>)',
+    '  --resume <dir>              finish an interrupted bench (finished runs are kept)',
+    '',
+    'Run flags (shared by every run):',
+    ...CONFIG_FLAGS_USAGE.filter((l) => !l.includes('--method <id>')),
+    '',
+    `With no flags: ${BENCH_DEFAULTS.architecture.id} (hidden ${BENCH_DEFAULTS.architecture.hidden.join('→')}), ${BENCH_DEFAULTS.epochs} epochs, ${BENCH_DEFAULTS.seeds} seeds on the default data set.`,
+  ].join('\n'),
+  async run(argv, io) {
+    const { method: _m, ...flagSpec } = CONFIG_FLAGS;
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: {
+        ...flagSpec,
+        methods: { type: 'string' },
+        seeds: { type: 'string' },
+        out: { type: 'string' },
+        resume: { type: 'string' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length > 0)
+      throw new ConfigError(
+        `unexpected argument '${positionals[0]}'; options are flags (see manytask bench --help)`,
+      );
+    const registry = defaultRegistry;
+    let plan: BenchPlan;
+    let out: string;
+    if (values.resume !== undefined) {
+      const others = Object.keys(values).filter((k) => k !== 'resume');
+      if (others.length > 0)
+        throw new ConfigError(
+          `--resume takes the plan from ${join(values.resume, 'bench.json')}; drop --${others[0]}`,
+        );
+      out = values.resume;
+      plan = (await readJson(join(out, 'bench.json'))) as BenchPlan;
+      if (plan.format !== 'manytask-bench-plan/1')
+        throw new ConfigError(`${join(out, 'bench.json')}: not a manytask bench plan`);
+    } else {
+      const { methods, notes } = resolveMethods(values.methods, values['method-options'], registry);
+      const seedsText = values.seeds ?? String(BENCH_DEFAULTS.seeds);
+      const seeds = Number(seedsText);
+      if (!Number.isInteger(seeds) || seeds < 1)
+        throw new ConfigError(`--seeds must be an integer ≥ 1, got '${seedsText}'`);
+      // Defaults of the bench apply unless the config file or a flag sets the key.
+      let fileBase: Record<string, unknown> = {};
+      if (values.config !== undefined) {
+        const content = await readJson(values.config);
+        if (typeof content !== 'object' || content === null || Array.isArray(content))
+          throw new ConfigError(`${values.config}: the run configuration must be a JSON object`);
+        fileBase = content as Record<string, unknown>;
+        if ('method' in fileBase)
+          throw new ConfigError(
+            `${values.config}: \`method\` is chosen per run by the bench; remove it and use --methods (and --method-options)`,
+          );
+      }
+      const {
+        'method-options': _mo,
+        methods: _ms,
+        seeds: _s,
+        out: _o,
+        resume: _r,
+        ...flags
+      } = values;
+      const merged = mergeFlags(
+        {
+          architecture: { ...BENCH_DEFAULTS.architecture },
+          epochs: BENCH_DEFAULTS.epochs,
+          ...fileBase,
+        },
+        flags,
+      );
+      // Validate the shared part once, with the source that set each key, before any training.
+      const check = parseRunConfig(merged.raw, registry, {
+        source: values.config ?? 'bench',
+        flags: merged.flags,
+      });
+      for (const m of methods)
+        parseRunConfig({ ...merged.raw, method: { id: m.id, ...m.options } }, registry, {
+          source: values['method-options'] !== undefined ? '--method-options' : '--methods',
+        });
+      const { method: _bm, ...base } = runConfigToJson(check);
+      plan = {
+        format: 'manytask-bench-plan/1',
+        base,
+        methods,
+        seeds: Array.from({ length: seeds }, (_, i) => check.seed + i),
+        notes,
+      };
+      out = values.out ?? join('runs', `bench-${check.dataset.id}`);
+      if (await pathExists(join(out, 'bench.json')))
+        throw new ConfigError(
+          `--out ${out}: the directory already holds a bench; finish it with --resume ${out} or choose another --out`,
+        );
+    }
+    for (const n of plan.notes) io.stdout(`note: ${n}\n`);
+    await initBackend({ log: (line) => io.stderr(line + '\n') });
+    const interrupt = installInterrupt(io);
+    try {
+      io.stdout(
+        `bench: ${plan.methods.map((m) => m.id).join(', ')} × seeds ${plan.seeds.join(', ')} (+ single-task baselines) → ${out}\n`,
+      );
+      const started = performance.now();
+      const outcome = await runBench({ plan, out, io, interrupt, registry });
+      io.stdout('\n' + formatResultsTable(outcome.input));
+      io.stdout(
+        `\n${outcome.results.runs.length + (outcome.results.baselineRuns?.length ?? 0)} runs in ${formatNumber((performance.now() - started) / 1000, 1)} s\nresults: ${join(out, BENCH_FILES.results)}\nreport: ${join(out, BENCH_FILES.report)}\n`,
+      );
+      if (outcome.status === 'interrupted') {
+        io.stdout(`interrupted; continue with: manytask bench --resume ${out}\n`);
+        return 130;
+      }
+      return 0;
+    } finally {
+      interrupt.dispose();
+    }
+  },
+};

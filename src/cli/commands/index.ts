@@ -1,4 +1,5 @@
 /** Every CLI command. Add one import and one array element per command. */
+import { benchCommand } from './bench.js';
 import { listCommand } from './list.js';
 import { perfCommand } from './perf.js';
 import { reportCommand } from './report.js';
@@ -12,4 +13,5 @@ export const commands: readonly Command[] = [
   reportCommand,
   toyCommand,
   trainCommand,
+  benchCommand,
 ];

@@ -126,6 +126,13 @@ export async function loadRunReport(dir: string): Promise<ReportInput> {
 export interface BenchResults extends Omit<ReportInput, 'runs'> {
   readonly format: 'manytask-bench/1';
   readonly runs: readonly (Omit<ReportRun, 'history'> & { readonly dir: string })[];
+  /** The single-task baseline runs behind `baseline`. */
+  readonly baselineRuns?: readonly {
+    readonly task: string;
+    readonly seed: number;
+    readonly test: TaskMetrics;
+    readonly dir: string;
+  }[];
 }
 
 /** The report input of a bench directory (histories read from each run's directory). */
@@ -135,7 +142,7 @@ export async function loadBenchReport(dir: string): Promise<ReportInput> {
     throw new DataError(`${join(dir, BENCH_FILES.results)}: not a manytask bench results file`, {
       file: join(dir, BENCH_FILES.results),
     });
-  const { format: _f, runs, ...rest } = results;
+  const { format: _f, runs, baselineRuns: _b, ...rest } = results;
   const loaded: ReportRun[] = [];
   for (const r of runs) {
     const { dir: runDir, ...run } = r;
