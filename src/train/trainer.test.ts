@@ -242,6 +242,19 @@ describe('trainer', () => {
         options(model, { kind: 'aggregator', aggregator: emaAggregator() }, { batchSize: 0 }),
       ),
     ).toThrow(/batchSize/);
+    expect(() =>
+      createTrainer(
+        options(model, { kind: 'aggregator', aggregator: emaAggregator(), mode: 'features' }),
+      ),
+    ).toThrow(/set dropLast: true/);
+    const ok = createTrainer(
+      options(
+        model,
+        { kind: 'aggregator', aggregator: emaAggregator(), mode: 'features' },
+        { dropLast: true },
+      ),
+    );
+    expect(ok.setup.mode).toBe('features');
     model.dispose();
   });
 });

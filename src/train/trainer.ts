@@ -152,6 +152,20 @@ export function createTrainer(options: TrainerOptions): Trainer {
       `createTrainer: with dropLast the split (${train.n} rows) yields no batch of ${batchSize}; lower batchSize`,
     );
   }
+  const m = options.method;
+  if (
+    m.kind === 'aggregator' &&
+    setup.mode === 'features' &&
+    m.aggregator.traits.stateful &&
+    options.dropLast !== true &&
+    train.n % batchSize !== 0
+  ) {
+    // Features-mode blocks are [K, B, ...]: a ragged last batch changes the shapes a stateful
+    // aggregator may have sized its state with.
+    throw new ConfigError(
+      `createTrainer: aggregator '${m.aggregator.id}' is stateful and features-mode Jacobian blocks carry the batch size; the last batch (${train.n % batchSize} of ${batchSize} rows) would change their shape: set dropLast: true or a batchSize that divides ${train.n}`,
+    );
+  }
   const model = options.model;
   const tasks: readonly TaskId[] = setup.tasks;
   const k = tasks.length;
