@@ -171,6 +171,38 @@ describe('weighting-based catalogue aggregators', () => {
     expect(r1.state.logits[0]).toBeGreaterThan(1);
   });
 
+  it("gradnorm 'last-block' prefers the last weight matrix over a trailing bias", () => {
+    const agg = gradnorm({ normsFrom: 'last-block' });
+    const j = {
+      tasks: ['t0', 't1'],
+      blocks: {
+        w: tf.tensor3d([
+          [
+            [3, 0],
+            [0, 0],
+          ],
+          [
+            [0, 6],
+            [0, 0],
+          ],
+        ]),
+        bias: tf.tensor2d([
+          [100, 0],
+          [0, 1],
+        ]),
+      },
+    };
+    let state = agg.init(spec(j));
+    const r0 = agg.update(j, state, stepContext([1, 1], { epoch: 0 }));
+    disposeTree(r0.direction);
+    state = r0.state;
+    const r1 = agg.update(j, state, stepContext([1, 1], { epoch: 1 }));
+    disposeTree(r1.direction);
+    disposeTree(j.blocks);
+    // Norms [3, 6] from w (the bias would give [100, 1]): Ḡ = 4.5, L_grad = 1.5 + 1.5.
+    expect(r1.diagnostics!['gradnormLoss']).toBeCloseTo(3, 5);
+  });
+
   it('cr-mogm smooths the inner weights: λ₁ = 0.9·(1/K) + 0.1·ŵ₁', () => {
     const agg = crMogm({ inner: 'fairgrad' }, () => fairgrad());
     const { results } = run(agg, [jac(J_BASE)], [1, 1]);

@@ -17,7 +17,8 @@ import { fromWeighting } from './base.js';
 export interface GradnormAggregatorOptions extends GradnormOptions {
   /**
    * Which gradient norms drive the weights: `'all'` (default; every shared parameter, LibMTL) or
-   * `'last-block'` (the last Jacobian block only: the paper's last shared layer, cheaper).
+   * `'last-block'` (the last shared weight matrix, i.e. the last Jacobian block with ≥ 2 variable
+   * dimensions: the paper's last shared layer, as torch-rechub; cheaper).
    */
   readonly normsFrom?: 'all' | 'last-block';
 }
@@ -29,7 +30,7 @@ const schema: OptionsSchema = {
     values: ['all', 'last-block'],
     default: 'all',
     description:
-      "'all': norms over every shared parameter (LibMTL); 'last-block': norms of the last Jacobian block (the paper's last shared layer)",
+      "'all': norms over every shared parameter (LibMTL); 'last-block': norms of the last shared weight matrix (the paper's last shared layer, as torch-rechub)",
   },
 };
 
@@ -64,8 +65,11 @@ export function gradnorm(options: GradnormAggregatorOptions = {}): Aggregator<Gr
     config,
     init: (spec) => w.init(spec.tasks.length),
     update(jacobian, state, ctx) {
+      // The last block of a 2-D (or larger) shared weight, as torch-rechub's "last 2-D shared
+      // weight"; a bias vector alone would misrepresent the layer's gradient norm.
       const names = Object.keys(jacobian.blocks);
-      const last = names[names.length - 1];
+      const matrices = names.filter((n) => jacobian.blocks[n]!.rank >= 3);
+      const last = matrices[matrices.length - 1] ?? names[names.length - 1];
       if (last === undefined) throw new ShapeError('gradnorm: the Jacobian has no blocks');
       const k = jacobian.tasks.length;
       // Only diag(G) of the last block is read: a diagonal "Gramian" carries exactly that.
