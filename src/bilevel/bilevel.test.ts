@@ -9,6 +9,7 @@ import {
 } from '../../test/helpers/quadratic-oracle.js';
 import { autoLambda } from './auto-lambda.js';
 import { solveIneqQp } from '../linalg/ineq-qp.js';
+import { minNormSimplex } from '../linalg/simplex.js';
 import { forum } from './forum.js';
 import { disposeTree } from './tree.js';
 import { moml } from './moml.js';
@@ -99,6 +100,38 @@ describe('moml', () => {
     const expected = same ? rows[0]! : [0, 0];
     expect(r.diagnostics!['momlHypergrad0']).toBeCloseTo(expected[0]!, 4);
     expect(r.diagnostics!['momlHypergrad1']).toBeCloseTo(expected[1]!, 4);
+  });
+});
+
+describe('moml (K = 3)', () => {
+  it('hypergradient = Σ μ_t M̂_t with M = −η·ΦFᵀ·J_softmax and μ the min-norm point of the rows', () => {
+    const p3: QuadraticProblem = {
+      inner: [...problem.inner, { a: [[0.5, 0.5, -1]], y: [0.3] }],
+      outer: [...problem.outer, { a: [[0.6, 0.2, -1.2]], y: [0.1] }],
+    };
+    const eta = 0.1;
+    const oracle = quadraticOracle(p3, theta, 0.5);
+    const m = moml({ innerLr: eta });
+    const r = m.step(oracle, m.init(3), stepContext([1, 1, 1]));
+    oracle.dispose();
+    const s = [1 / 3, 1 / 3, 1 / 3];
+    const f = p3.inner.map((t) => hostGrad(t, theta));
+    const thetaP = theta.map((v, i) => v - eta * f.reduce((a, g) => a + g[i]! / 3, 0));
+    const phi = p3.outer.map((t) => hostGrad(t, thetaP));
+    const jsm = (i: number, j: number): number => (i === j ? s[i]! : 0) - s[i]! * s[j]!;
+    const rows = phi.map((pt) => {
+      const row = [0, 1, 2].map(
+        (j) => -eta * [0, 1, 2].reduce((a, i) => a + dot(pt, f[i]!) * jsm(i, j), 0),
+      );
+      const n = Math.hypot(...row);
+      return row.map((v) => v / n);
+    });
+    const gram = rows.flatMap((a) => rows.map((b) => dot(a, b)));
+    const mu = minNormSimplex(gram, 3).weights;
+    const expected = [0, 1, 2].map((j) => rows.reduce((a, row, t) => a + mu[t]! * row[j]!, 0));
+    expected.forEach((v, j) => expect(r.diagnostics![`momlHypergrad${j}`]).toBeCloseTo(v, 3));
+    // The min-norm point is non-conflicting with every row.
+    rows.forEach((row) => expect(dot(row, expected)).toBeGreaterThanOrEqual(-1e-9));
   });
 });
 
