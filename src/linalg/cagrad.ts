@@ -33,7 +33,7 @@ export interface CagradDualOptions {
 export interface CagradDualResult {
   /** The dual weights w* on the simplex. */
   readonly weights: Float64Array;
-  /** ‖g_{w*}‖ = √(w*ᵀGw*). */
+  /** ‖g_{w*}‖ = √(w*ᵀGw*); exactly 0 when the optimum is g_w = 0 (Pareto-stationary hull). */
   readonly gwNorm: number;
   /** ‖g₀‖ (mean-gradient norm). */
   readonly g0Norm: number;
@@ -71,6 +71,17 @@ export function cagradDual(
     status: { converged, iterations, residual },
   });
 
+  // The optimum is g_w = 0: report ‖g_w‖ = 0 exactly (the min-norm weights only reach it up to
+  // rounding, and callers divide by ‖g_w‖).
+  const stationary = (
+    w: Float64Array,
+    iterations: number,
+    residual: number,
+    converged: boolean,
+  ): CagradDualResult => ({
+    ...done(w, iterations, residual, converged),
+    gwNorm: 0,
+  });
   if (!(gMax > 0)) return done(ones, 0, 0);
   if (!(cTilde > 0)) {
     // c̃ = 0: the objective is linear; the best vertex (argmin b) is optimal.
@@ -110,7 +121,7 @@ export function cagradDual(
     if (lo < 1e-14 * (gMax / cTilde)) {
       // h(s)/s ≤ c̃ down to s → 0: the optimum is g_w = 0 (the hull contains 0: Pareto stationary).
       const mn = minNormSimplex(g, k);
-      return done(
+      return stationary(
         mn.weights,
         probes,
         Math.sqrt(Math.max(0, mn.normSquared)) / gMax,

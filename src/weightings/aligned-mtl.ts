@@ -1,12 +1,13 @@
 /** Aligned-MTL weighting: condition-number-1 alignment of the gradient system. */
 import { validateOptions, type OptionsSchema } from '../core/options.js';
-import { eigh, rankTolerance } from '../linalg/eigen.js';
+import { eigh, rankTolerance, spectralFunction } from '../linalg/eigen.js';
+import { matVec } from '../linalg/matrix.js';
 import { stateless, uniform, withConfig, type ConfiguredWeighting } from './base.js';
 
 /** Options of {@link alignedMtlWeighting}. */
 export interface AlignedMtlOptions {
   /** Eigenvalue λ_R that sets the common singular value √λ_R: `min` (default), `median`, `rmse` (mean). */
-  readonly scaleMode?: 'min' | 'median' | 'rmse';
+  readonly scaleMode?: AlignedScaleMode;
 }
 
 /** Option schema of Aligned-MTL. */
@@ -31,34 +32,43 @@ export const alignedMtlSchema: OptionsSchema = {
  */
 export function alignedMtlWeighting(options: AlignedMtlOptions = {}): ConfiguredWeighting {
   const config = validateOptions('aligned-mtl', alignedMtlSchema, { ...options });
-  const mode = config['scaleMode'] as 'min' | 'median' | 'rmse';
+  const mode = config['scaleMode'] as AlignedScaleMode;
   return withConfig(
     stateless('aligned-mtl', (gram) => {
       const k = gram.k;
-      const e = eigh(gram.data, k);
-      const tol = rankTolerance(e.values, k);
-      const kept: number[] = [];
-      for (let i = 0; i < k; i++) if (e.values[i]! > tol) kept.push(i);
-      const weights = new Float64Array(k);
-      if (kept.length === 0) return { weights, diagnostics: { alignedRank: 0 } };
-      const lams = kept.map((i) => e.values[i]!);
-      const lambdaR =
-        mode === 'min'
-          ? lams[lams.length - 1]!
-          : mode === 'median'
-            ? // torch.median: the lower median; `lams` is sorted in descending order.
-              lams[lams.length - 1 - Math.floor((lams.length - 1) / 2)]!
-            : lams.reduce((a, b) => a + b, 0) / lams.length;
-      const u = uniform(k);
-      // w = √λ_R · Σ_kept v_k (v_kᵀu)/√λ_k
-      for (const idx of kept) {
-        let proj = 0;
-        for (let i = 0; i < k; i++) proj += e.vectors[i * k + idx]! * u[i]!;
-        const f = (Math.sqrt(lambdaR) * proj) / Math.sqrt(e.values[idx]!);
-        for (let i = 0; i < k; i++) weights[i]! += f * e.vectors[i * k + idx]!;
-      }
-      return { weights, diagnostics: { alignedRank: kept.length } };
+      const t = balanceTransformation(gram.data, k, mode);
+      return { weights: matVec(t.b, uniform(k), k), diagnostics: { alignedRank: t.rank } };
     }),
     config,
   );
+}
+
+/** Which kept eigenvalue sets the aligned scale. */
+export type AlignedScaleMode = 'min' | 'median' | 'rmse';
+
+/**
+ * Aligned-MTL's balance transformation B = √λ_R·V_rΛ_r^{−1/2}V_rᵀ over the eigenpairs with
+ * λ > λ_max·K·ε₃₂ (torchjd `_compute_balance_transformation`); B·G·B = λ_R·V_rV_rᵀ, i.e. the
+ * aligned system BJ has all r non-zero singular values equal to √λ_R.
+ */
+export function balanceTransformation(
+  g: ArrayLike<number>,
+  k: number,
+  mode: AlignedScaleMode,
+): { readonly b: Float64Array; readonly lambdaR: number; readonly rank: number } {
+  const e = eigh(g, k);
+  const tol = rankTolerance(e.values, k);
+  const lams: number[] = [];
+  for (let i = 0; i < k; i++) if (e.values[i]! > tol) lams.push(e.values[i]!);
+  if (lams.length === 0) return { b: new Float64Array(k * k), lambdaR: 0, rank: 0 };
+  const lambdaR =
+    mode === 'min'
+      ? lams[lams.length - 1]!
+      : mode === 'median'
+        ? // torch.median: the lower median; `lams` is sorted in descending order.
+          lams[lams.length - 1 - Math.floor((lams.length - 1) / 2)]!
+        : lams.reduce((x, y) => x + y, 0) / lams.length;
+  const root = Math.sqrt(lambdaR);
+  const b = spectralFunction(e, (l) => root / Math.sqrt(l), tol);
+  return { b, lambdaR, rank: lams.length };
 }

@@ -89,7 +89,7 @@ export function cagradWeighting(options: CagradOptions = {}): ConfiguredWeightin
         linear: { b: subset.map((i) => bAll[i]!), g0Norm },
       });
       const weights = new Float64Array(k);
-      if (r.gwNorm >= normEps) {
+      if (r.gwNorm > 0 && r.gwNorm >= normEps) {
         weights.set(mean);
         const scale = (c * g0Norm) / r.gwNorm;
         subset.forEach((i, a) => (weights[i]! += scale * r.weights[a]!));

@@ -11,8 +11,8 @@ export const pcgradSchema: OptionsSchema = {};
  * ĝ_i ← ĝ_i − ⟨ĝ_i, g_j⟩/‖g_j‖²·g_j (original g_j; j = i never triggers); d = Σ_i ĝ_i.
  *
  * Gramian form: ĝ_i = Jᵀc_i with c_i = e_i initially, ⟨ĝ_i, g_j⟩ = (G c_i)_j, and the projection
- * is c_{i,j} −= (Gc_i)_j / G_jj; w = Σ_i c_i. No D-sized vector is touched. A zero g_j (G_jj = 0)
- * never conflicts and is skipped.
+ * is c_{i,j} −= (Gc_i)_j / G_jj; w = Σ_i c_i. No D-sized vector is touched. A (numerically) zero
+ * g_j, ‖g_j‖ < 1e-8·max_k‖g_k‖, is skipped (ALGORITHMS §0.3).
  *
  * Properties: for K = 2 non-conflicting (⟨g_1, d⟩ = ‖ĝ_1‖²-type identity) and deterministic; for
  * K ≥ 3 order-dependent. Positively homogeneous (degree 1). Cost O(K³) host. Stateless. Stochastic.
@@ -27,6 +27,11 @@ export function pcgradWeighting(
       const g = gram.data;
       const w = new Float64Array(k);
       const c = new Float64Array(k);
+      // ALGORITHMS §0.3: a gradient with ‖g_j‖ < 1e-8·max‖g‖ counts as zero and is never projected
+      // on (dividing by its norm would blow the weights up without changing d).
+      let maxSq = 0;
+      for (let i = 0; i < k; i++) maxSq = Math.max(maxSq, g[i * k + i]!);
+      const zeroSq = 1e-16 * maxSq;
       for (let i = 0; i < k; i++) {
         c.fill(0);
         c[i] = 1;
@@ -34,7 +39,7 @@ export function pcgradWeighting(
         for (const j of order) {
           if (j === i) continue;
           const gjj = g[j * k + j]!;
-          if (!(gjj > 0)) continue;
+          if (!(gjj > zeroSq)) continue;
           let ip = 0;
           for (let p = 0; p < k; p++) ip += g[j * k + p]! * c[p]!;
           if (ip < 0) c[j]! -= ip / gjj;
