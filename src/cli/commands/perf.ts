@@ -87,7 +87,8 @@ function backendPaths(): Record<string, BackendPath> {
   const blasPath = (threads: number): BackendPath => ({
     id: threads === 1 ? 'blas' : `blas${threads}`,
     description: `wasm + native BLAS matmul, ${threads} BLAS thread${threads === 1 ? '' : 's'}`,
-    variants: ALL_VARIANTS,
+    // The engine ratios are measured at one thread; two threads: the EW steps (PyTorch pairing).
+    variants: threads === 1 ? ALL_VARIANTS : ['ew-plain', 'ew'],
     async setUp() {
       const probe = await loadBlas();
       if (!probe.ok) return { unavailable: probe.reason };
@@ -387,12 +388,14 @@ async function measureStep(
   Pick<PerfRow, 'ms' | 'minMs' | 'maxMs' | 'cpuMs' | 'gflops' | 'peakTensorMB' | 'rssMB'>
 > {
   const t: Timing = await measureAsync(async () => h.run(), reps);
-  const prof = h.local
-    ? await tf.profile(async () => {
-        await h.run();
-        return [];
-      })
-    : undefined;
+  // One extra profiled step for the peak memory (not for 10-step cycles: too long).
+  const prof =
+    h.local && h.steps === 1
+      ? await tf.profile(async () => {
+          await h.run();
+          return [];
+        })
+      : undefined;
   const per = (x: number): number => round(x / h.steps);
   return {
     ms: per(t.median),
@@ -448,10 +451,11 @@ export async function runPerf(o: RunOptions): Promise<{
               o.progress(`${id} ${model} K=${k} ${variant}: unavailable (${made.unavailable})`);
               continue;
             }
-            // Two timed 10-step cycles (20 steps) keep the whole command under 3 minutes.
+            // 10-step cycles: two timed cycles and no warm-up cycle (the same kernels and code
+            // ran in the rows before), which keeps the whole command under 3 minutes.
             const reps =
               made.steps > 1
-                ? { warmup: Math.min(o.warmup, 1), reps: Math.min(o.reps, 2) }
+                ? { warmup: 0, reps: Math.min(o.reps, 2) }
                 : { warmup: o.warmup, reps: o.reps };
             let r: Awaited<ReturnType<typeof measureStep>>;
             try {
@@ -606,7 +610,7 @@ const USAGE = [
   '',
   `  --backends  any of ${Object.keys(backendPaths()).join(', ')}`,
   `              (default ${DEFAULT_BACKENDS.join(',')}; unavailable paths are reported, not errors)`,
-  '  --reps N    timed steps per row after --warmup N (default 5 and 1; 10-step cycles: 2 and 1)',
+  '  --reps N    timed steps per row after --warmup N (default 5 and 1; 10-step cycles: 2 and 0)',
   '  --quick     3 timed steps per row',
   '  --json      one JSON object: machine, backends, rows, targets',
   '',
