@@ -212,3 +212,59 @@ export function maxAbsDiff(
   }
   return m;
 }
+
+/**
+ * Chained trunk features `[x, h, z]` with h = relu(x·W1 + b1), z = tanh(h·W2): the batch input
+ * itself is a feature (as in MMoE, whose gates read it) and later features are functions of
+ * earlier ones. Each head reads all three.
+ */
+export function chainedModel(o: {
+  tasks: readonly TaskSpec[];
+  inputDim: number;
+  seed?: number;
+}): MtlModel {
+  counter++;
+  const rng = createRng(o.seed ?? 6);
+  const h = 5;
+  const w1 = param(rng, [o.inputDim, h], 0.6, 'cw1');
+  const b1 = param(rng, [h], 0.1, 'cb1');
+  const w2 = param(rng, [h, h], 0.5, 'cw2');
+  const perTask: Record<string, tf.Variable[]> = {};
+  for (const t of o.tasks) {
+    perTask[t.id] = [
+      param(rng, [h, outDim(t)], 0.5, `c_${t.id}_z`),
+      param(rng, [h, outDim(t)], 0.5, `c_${t.id}_h`),
+      param(rng, [o.inputDim, outDim(t)], 0.5, `c_${t.id}_x`),
+    ];
+  }
+  return {
+    architecture: 'test-chained',
+    tasks: o.tasks,
+    inputSpec: { numeric: o.inputDim, categorical: [] },
+    shared: [w1, b1, w2],
+    perTask,
+    trunk(inputs) {
+      const x = inputs.numeric!;
+      const hid = tf.relu(tf.add(tf.matMul(x, w1), b1)) as tf.Tensor2D;
+      return { features: [x, hid, safe.tanh(tf.matMul(hid, w2))] };
+    },
+    heads(features) {
+      const [x, hid, z] = features as tf.Tensor2D[];
+      const outputs: Record<string, tf.Tensor> = {};
+      for (const t of o.tasks) {
+        const [a, b, c] = perTask[t.id]!;
+        const y = tf.addN([
+          tf.matMul(z!, a!),
+          tf.matMul(hid!, b!),
+          tf.matMul(x!, c!),
+        ]) as tf.Tensor2D;
+        outputs[t.id] = headOut(t, y);
+      }
+      return { outputs };
+    },
+    config: { architecture: 'test-chained' },
+    dispose() {
+      tf.dispose([w1, b1, w2, ...Object.values(perTask).flat()]);
+    },
+  };
+}

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { MtlError } from '../core/errors.js';
-import { gradientDepth } from './tape.js';
+import { backprop, engineInternals } from './tape.js';
 
 /**
  * Gradient of an already computed scalar `y` with respect to `xs`, **with its graph kept**: the
@@ -19,20 +19,21 @@ import { gradientDepth } from './tape.js';
  *
  * Must be called inside a gradient scope (`tf.grad`, `tf.variableGrads`, or the engine's recorded
  * forward with a second-order regulariser); outside one the result could not be differentiated
- * and an error is thrown. Entries are null when `y` does not depend on that x.
+ * and an error is thrown. Entries are null when `y` does not depend on that x. The xs are leaves:
+ * for an x computed from another x, each gets its partial derivative.
  *
  * Cost: one backward pass, recorded (so the outer backward later pays ≈ 2× for it).
  */
 export function gradKeepGraph(y: tf.Tensor, xs: readonly tf.Tensor[]): (tf.Tensor | null)[] {
-  if (gradientDepth() === 0) {
+  const e = engineInternals('gradKeepGraph');
+  if (e.state.gradientDepth === 0) {
     throw new MtlError(
       'config',
       'gradKeepGraph: called outside a gradient scope, so the returned gradient could not be differentiated; ' +
         'call it inside tf.grad/tf.variableGrads (or gradOfGradFunction), or use tf.grads for a plain gradient',
     );
   }
-  const { grads } = tf.engine().gradients(() => y, [...xs], undefined, true);
-  return grads.map((g) => g ?? null);
+  return backprop('gradKeepGraph', e.state.activeTape ?? [], [{ y, dy: 1 }], xs);
 }
 
 /** Result of {@link gradOfGradFunction}. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  chainedModel,
   disposeBatch,
   gatedModel,
   maxAbsDiff,
@@ -87,6 +88,10 @@ function session(
 }
 
 const models: [string, () => MtlModel][] = [
+  [
+    'chained features [x, h(x), z(h)] (input passed through)',
+    () => chainedModel({ tasks, inputDim: 5 }),
+  ],
   [
     'MLP (K = 3, extra variable and aux loss)',
     () => mlpModel({ tasks, inputDim: 5, withExtra: true }),
@@ -202,6 +207,20 @@ describe.each(models)('%s', (_, make) => {
 });
 
 describe('engine details', () => {
+  it('never disposes tensors the forward did not create (a batch input returned as a feature)', () => {
+    const model = chainedModel({ tasks, inputDim: 4 });
+    const batch = randomBatch(tasks, 6, 4);
+    for (const engine of ['tape', 'naive'] as const) {
+      const s = session(model, batch, engine);
+      const g = s.taskJacobian('features');
+      disposeTrees(g.jacobian.blocks, g.heads, g.extra);
+      s.dispose();
+      expect(batch.inputs.numeric!.isDisposed).toBe(false);
+    }
+    model.dispose();
+    disposeBatch(batch);
+  });
+
   it('extra variables get Σ_k ∂L_k/∂extra; additive terms (aux loss) reach them in backward()', () => {
     const model = mlpModel({ tasks, inputDim: 4, withExtra: true });
     const batch = randomBatch(tasks, 8, 4);
@@ -347,6 +366,24 @@ describe('regularizers', () => {
       disposeBatch(batch);
     },
   );
+
+  it('order 2 on chained features: tape equals the naive oracle (partial derivatives per feature)', () => {
+    const model = chainedModel({ tasks: two, inputDim: 3 });
+    const batch = randomBatch(two, 8, 3);
+    const regularizers = [pairwise('features')];
+    const t = recordForward(model, batch, { ...opts(), regularizers });
+    const gt = take(t.backward({ additive: true }, ['shared', 'heads']));
+    const pt = t.penalties!.dataSync()[0]!;
+    t.dispose();
+    const n = recordForward(model, batch, { ...opts(), regularizers, engine: 'naive' });
+    const gn = take(n.backward({ additive: true }, ['shared', 'heads']));
+    expect(n.penalties!.dataSync()[0]).toBeCloseTo(pt, 6);
+    n.dispose();
+    expect(pt).toBeGreaterThan(0);
+    expect(maxAbsDiff(gt, gn)).toBeLessThanOrEqual(1e-5);
+    model.dispose();
+    disposeBatch(batch);
+  });
 
   it('order 2 params-mode Jacobian reuses the recorded per-task gradients (same values, no extra pass)', () => {
     const model = mlpModel({ tasks: two, inputDim: 3, hidden: 4 });

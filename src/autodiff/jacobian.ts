@@ -38,7 +38,13 @@ import type {
 import { taskLosses } from '../train/losses.js';
 import { assertGradientsRegistered } from './ensure.js';
 import { gradKeepGraph } from './higher-order.js';
-import { recordTape, type RecordedTape, type Seed } from './tape.js';
+import {
+  disposeCreatedSince,
+  recordTape,
+  tensorIdMark,
+  type RecordedTape,
+  type Seed,
+} from './tape.js';
 
 /** Which per-task gradients the Jacobian holds. */
 export type JacobianMode = 'params' | 'features';
@@ -493,6 +499,7 @@ function naiveSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession
   const rng0 = fopts.rng.state();
   const replay = (): ForwardOptions => ({ ...fopts, rng: rngFromState(rng0) });
   const hasSecondOrder = spec.regularizers.some((r) => r.order === 2);
+  const mark = tensorIdMark();
   // The first forward advances the caller's rng exactly like the tape engine's single forward.
   let first: ForwardResult;
   if (hasSecondOrder) {
@@ -500,7 +507,7 @@ function naiveSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession
     let kept: ForwardResult | null = null;
     const { value, grads } = tf.variableGrads(() => {
       const f = forwardPass(spec, fopts, true);
-      for (const t of resultTensors(f)) tf.keep(t);
+      for (const t of resultTensors(f)) if (t.id > mark) tf.keep(t);
       kept = f;
       return f.additive ?? (tf.addN([...f.losses]) as tf.Scalar);
     }, [...vars.byName.values()]);
@@ -561,7 +568,8 @@ function naiveSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession
       } else {
         // Features are computed once (no tape); per task, gradients through the heads only.
         const fwd = replay();
-        const z = tf.tidy(() => model.trunk(batch.inputs, fwd).features.map((f) => tf.keep(f)));
+        const zMark = tensorIdMark();
+        const z = tf.tidy(() => [...model.trunk(batch.inputs, fwd).features]);
         vars.tasks.forEach((t, k) => {
           passes++;
           const headVars = vars.heads[t]!;
@@ -584,7 +592,7 @@ function naiveSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession
           rows.push(row);
           for (const v of headVars) heads[v.name] = tree[v.name]!;
         });
-        tf.dispose(z);
+        disposeCreatedSince(z, zMark);
       }
       return { jacobian: { tasks: vars.tasks, blocks: stackRows(sharedKeys, rows) }, heads, extra };
     },
@@ -623,7 +631,7 @@ function naiveSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession
         xs,
       );
     },
-    dispose: () => tf.dispose(resultTensors(first)),
+    dispose: () => disposeCreatedSince(resultTensors(first), mark),
   };
 }
 

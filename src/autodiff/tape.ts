@@ -100,6 +100,7 @@ export function recordTape<R>(owner: string, f: () => R): RecordedTape<R> {
         `call it at top level, or use the naive engine path (\`engine: 'naive'\`) when nesting is required`,
     );
   }
+  const mark = tensorIdMark();
   let result: R;
   let tape: TapeNode[] = [];
   try {
@@ -120,7 +121,7 @@ export function recordTape<R>(owner: string, f: () => R): RecordedTape<R> {
     if (disposed) return;
     disposed = true;
     for (const node of tape) for (const t of node.saved ?? []) t.dispose();
-    tf.dispose(result as tf.TensorContainer);
+    disposeCreatedSince(result, mark);
     tape.length = 0;
   };
   return {
@@ -142,7 +143,39 @@ export function recordTape<R>(owner: string, f: () => R): RecordedTape<R> {
   };
 }
 
-/** Nodes on a path from some x to some seeded y, in tape order, with inputs pruned to x-dependent ones. */
+/**
+ * An id below every tensor created from now on. The forward may return tensors it did not
+ * create (a batch input passed through as a feature, a variable, a cached constant); those are
+ * not the recording's to dispose.
+ */
+export function tensorIdMark(): number {
+  const probe = tf.scalar(0);
+  const id = probe.id;
+  probe.dispose();
+  return id;
+}
+
+/** Disposes the tensors of `container` created after `mark` (see {@link tensorIdMark}). */
+export function disposeCreatedSince(container: unknown, mark: number): void {
+  const seen = new Set<unknown>();
+  const walk = (x: unknown): void => {
+    if (x === null || typeof x !== 'object' || seen.has(x)) return;
+    seen.add(x);
+    if (x instanceof tf.Tensor) {
+      if (x.id > mark && !x.isDisposed) x.dispose();
+      return;
+    }
+    for (const v of Array.isArray(x) ? x : Object.values(x)) walk(v);
+  };
+  walk(container);
+}
+
+/**
+ * Nodes on a path from some x to some seeded y, in tape order, with inputs pruned to x-dependent
+ * ones. The xs are leaves: a node's output that is itself an x does not carry gradient further
+ * up (for chained features `[x, f(x)]`, ∂L/∂x is the partial derivative, as if each feature were
+ * an independent input of the heads).
+ */
 function filterNodes(
   tape: readonly TapeNode[],
   xs: readonly tf.Tensor[],
@@ -159,11 +192,12 @@ function filterNodes(
       }
     }
   }
+  const isX = new Set<number>(xs.map((x) => x.id));
   const toY = new Set<number>(ys.map((y) => y.id));
   const nodeToY = new Set<number>();
   for (let i = tape.length - 1; i >= 0; i--) {
     const node = tape[i]!;
-    if (node.outputs.some((o) => toY.has(o.id))) {
+    if (node.outputs.some((o) => toY.has(o.id) && !isX.has(o.id))) {
       for (const name in node.inputs) toY.add(node.inputs[name]!.id);
       nodeToY.add(node.id);
     }
@@ -181,7 +215,12 @@ function filterNodes(
   return out;
 }
 
-function backprop(
+/**
+ * Back-propagates `seeds` over `tape` to `xs` (leaves; see `filterNodes`). Outside a gradient
+ * scope this is a plain backward pass; inside one (e.g. during a recording) its ops are recorded
+ * too, so the result can be differentiated again ({@link gradKeepGraph}).
+ */
+export function backprop(
   owner: string,
   tape: readonly TapeNode[],
   seeds: readonly Seed[],
@@ -192,6 +231,7 @@ function backprop(
     xs,
     seeds.map((s) => s.y),
   );
+  const isX = new Set<number>(xs.map((x) => x.id));
   return tf.tidy(() => {
     const grads = new Map<number, tf.Tensor>();
     // Seeds are never disposed here: the caller may own them; the tidy collects our copies.
@@ -225,7 +265,7 @@ function backprop(
     }
     for (let i = nodes.length - 1; i >= 0; i--) {
       const node = nodes[i]!;
-      const dys = node.outputs.map((o) => grads.get(o.id) ?? null);
+      const dys = node.outputs.map((o) => (isX.has(o.id) ? null : (grads.get(o.id) ?? null)));
       if (dys.every((d) => d === null)) continue;
       if (node.gradient === undefined) {
         throw new GradientNotRegisteredError(
