@@ -69,6 +69,26 @@ describe('initBackend on wasm', () => {
     expect(lines[1]).toMatch(/backend wasm/);
   });
 
+  it('uses tfjs-node only when installed: prefer tensorflow without it is a ConfigError', async () => {
+    let installed = true;
+    try {
+      const name = '@tensorflow/tfjs-node';
+      await import(name);
+    } catch {
+      installed = false;
+    }
+    if (installed) {
+      expect((await initBackend({ prefer: 'tensorflow', quiet: true })).name).toBe('tensorflow');
+    } else {
+      await expect(initBackend({ prefer: 'tensorflow', quiet: true })).rejects.toThrow(
+        /initBackend: prefer 'tensorflow' needs @tensorflow\/tfjs-node.*npm install/,
+      );
+      // auto falls through to wasm.
+      expect((await initBackend({ prefer: 'auto', blas: 'off', quiet: true })).name).toBe('wasm');
+    }
+    await initBackend({ prefer: 'wasm', blas: 'off', quiet: true });
+  });
+
   it('rejects bad options with a message naming the option', async () => {
     await expect(initBackend({ prefer: 'gpu' as 'wasm' })).rejects.toThrow(/initBackend.*prefer/);
     await expect(initBackend({ blasThreads: 0 })).rejects.toThrow(/blasThreads/);
