@@ -30,6 +30,10 @@ const registry = createRegistry([
     c: { type: 'number', default: 0.4, min: 0, description: '' },
   }),
   entry('pcgrad', 'aggregator', {}),
+  {
+    ...entry('adatask', 'optimizer', {}),
+    create: () => ({ kind: 'task-optimizer', id: 'adatask' }),
+  },
   entry('adam', 'optimizer', {
     learningRate: { type: 'number', default: 0.001, min: 0, exclusiveMin: true, description: '' },
   }),
@@ -114,7 +118,7 @@ describe('parseRunConfig', () => {
     ],
     [
       { method: { c: 1 } },
-      'run.json: `method.id` must be an aggregator or loss-weighting id (run `manytask list --kind aggregator`), got undefined',
+      'run.json: `method.id` must be an aggregator, loss-weighting or task optimizer id (run `manytask list --kind aggregator`), got undefined',
     ],
     [
       { method: { id: 'pcgrd' } },
@@ -122,7 +126,7 @@ describe('parseRunConfig', () => {
     ],
     [
       { method: { id: 'shared-bottom' } },
-      "run.json: `method.id`: 'shared-bottom' is an architecture, not an aggregator or loss-weighting (run `manytask list --kind aggregator`)",
+      "run.json: `method.id`: 'shared-bottom' is an architecture, not an aggregator, loss-weighting or task optimizer (run `manytask list --kind aggregator`)",
     ],
     [
       { method: { id: 'cagrad', c: -1 } },
@@ -137,11 +141,24 @@ describe('parseRunConfig', () => {
       'run.json: `optimizer`: adam: option `learningRate` must be > 0, got 0',
     ],
     [
+      { method: { id: 'adam' } },
+      "run.json: `method.id`: 'adam' is an optimizer of one gradient, not a training method; set it as `optimizer` (methods are aggregators, loss weightings and task optimizers such as adatask)",
+    ],
+    [
+      { optimizer: { id: 'adatask' } },
+      "run.json: `optimizer.id`: 'adatask' is a task optimizer (a training method); set it as `method` and keep a plain optimizer such as adam here",
+    ],
+    [
       { dataset: { id: 'ew' } },
       "run.json: `dataset.id`: 'ew' is a loss-weighting, not a dataset (run `manytask list --kind dataset`)",
     ],
   ])('rejects %j with its exact message', (raw, message) => {
     expect(errorOf(() => parseRunConfig(raw, registry, file))).toBe(message);
+  });
+
+  it('accepts a task optimizer (AdaTask) as the method', () => {
+    const c = parseRunConfig({ method: { id: 'adatask' } }, registry, file);
+    expect(c.method).toEqual({ id: 'adatask', kind: 'task-optimizer', options: {} });
   });
 
   it('rejects a non-object configuration', () => {
@@ -184,6 +201,10 @@ describe('flags', () => {
       architecture: { id: 'shared-bottom', hidden: 8 },
     });
     expect(parse({}, { tasks: 'a, b' })).toMatchObject({ tasks: ['a', 'b'] });
+    expect(parse({}, { 'arch-options': '{"hidden":4}' })).toMatchObject({
+      architecture: { id: 'shared-bottom', hidden: 4 },
+    });
+    expect(parse({}, { 'method-options': '{}' })).toMatchObject({ method: { id: 'ew' } });
   });
 
   it.each([

@@ -27,9 +27,9 @@ export interface ComponentRef {
   readonly options: Readonly<Record<string, unknown>>;
 }
 
-/** The training method: a gradient aggregator or a loss weighting. */
+/** The training method: a gradient aggregator, a loss weighting or a task optimiser (AdaTask). */
 export interface MethodRef extends ComponentRef {
-  readonly kind: 'aggregator' | 'loss-weighting';
+  readonly kind: 'aggregator' | 'loss-weighting' | 'task-optimizer';
 }
 
 /** How per-task gradients are taken (see the engine). */
@@ -141,7 +141,7 @@ function integer(origin: ConfigOrigin, path: string, v: unknown, min: number): n
 const KIND_HINT: Readonly<Record<string, string>> = {
   dataset: 'dataset',
   architecture: 'architecture',
-  method: 'aggregator or loss-weighting',
+  method: 'aggregator, loss-weighting or task optimizer',
   optimizer: 'optimizer',
 };
 
@@ -188,6 +188,12 @@ function component(
   return { id, kind: entry.kind, options: validated };
 }
 
+/** True when the entry builds a TaskOptimizer (the engine hands it the per-task Jacobian). */
+function isTaskOptimizer(registry: Registry, ref: ComponentRef): boolean {
+  const made = registry.create(ref.id, ref.options) as { kind?: unknown } | null;
+  return typeof made === 'object' && made !== null && made.kind === 'task-optimizer';
+}
+
 /** Task ids: a non-empty array of distinct non-empty strings (checked against the data set later). */
 function taskList(origin: ConfigOrigin, v: unknown): string[] {
   if (
@@ -226,14 +232,30 @@ export function parseRunConfig(raw: unknown, registry: Registry, origin: ConfigO
     registry,
     'method',
     or(raw['method'], { id: RUN_DEFAULTS.method }),
-    ['aggregator', 'loss-weighting'],
+    ['aggregator', 'loss-weighting', 'optimizer'],
   );
+  const methodIsTaskOptimizer = method.kind === 'optimizer' && isTaskOptimizer(registry, method);
+  if (method.kind === 'optimizer' && !methodIsTaskOptimizer)
+    throw new ConfigError(
+      `${where(origin, 'method.id')}: '${method.id}' is an optimizer of one gradient, not a training method; set it as \`optimizer\` (methods are aggregators, loss weightings and task optimizers such as adatask)`,
+    );
   const seed = or(raw['seed'], RUN_DEFAULTS.seed);
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
     throw new ConfigError(
       `${where(origin, 'seed')} must be an integer in [0, 4294967295], got ${describe(seed)}`,
     );
   const strip = ({ id, options }: ComponentRef): ComponentRef => ({ id, options });
+  const optimizer = component(
+    origin,
+    registry,
+    'optimizer',
+    or(raw['optimizer'], { id: RUN_DEFAULTS.optimizer }),
+    ['optimizer'],
+  );
+  if (isTaskOptimizer(registry, optimizer))
+    throw new ConfigError(
+      `${where(origin, 'optimizer.id')}: '${optimizer.id}' is a task optimizer (a training method); set it as \`method\` and keep a plain optimizer such as adam here`,
+    );
   return {
     dataset: strip(
       component(origin, registry, 'dataset', or(raw['dataset'], { id: RUN_DEFAULTS.dataset }), [
@@ -249,16 +271,11 @@ export function parseRunConfig(raw: unknown, registry: Registry, origin: ConfigO
         ['architecture'],
       ),
     ),
-    method: { ...strip(method), kind: method.kind as MethodRef['kind'] },
-    optimizer: strip(
-      component(
-        origin,
-        registry,
-        'optimizer',
-        or(raw['optimizer'], { id: RUN_DEFAULTS.optimizer }),
-        ['optimizer'],
-      ),
-    ),
+    method: {
+      ...strip(method),
+      kind: methodIsTaskOptimizer ? 'task-optimizer' : (method.kind as MethodRef['kind']),
+    },
+    optimizer: strip(optimizer),
     engine: {
       mode,
       jacobianEvery: integer(
@@ -372,12 +389,19 @@ export function mergeFlags(
 ): { raw: Record<string, unknown>; flags: Map<string, string> } {
   const raw: Record<string, unknown> = { ...base };
   const origin = new Map<string, string>();
-  const comp = (key: string, idFlag: string, optFlag: string): void => {
+  const comp = (
+    key: 'dataset' | 'architecture' | 'method' | 'optimizer',
+    idFlag: string,
+    optFlag: string,
+  ): void => {
     const id = flags[idFlag as keyof FlagValues];
     const opts = flags[optFlag as keyof FlagValues];
     if (id === undefined && opts === undefined) return;
     const prev = raw[key];
-    let obj: Record<string, unknown> = isPlainObject(prev) ? { ...prev } : {};
+    // Options without an id anywhere apply to the default component.
+    let obj: Record<string, unknown> = isPlainObject(prev)
+      ? { ...prev }
+      : { id: RUN_DEFAULTS[key] };
     if (id !== undefined) {
       if (obj['id'] !== id) obj = {};
       obj['id'] = id;

@@ -583,7 +583,12 @@ export const benchCommand: Command = {
       });
       for (const m of methods)
         parseRunConfig({ ...merged.raw, method: { id: m.id, ...m.options } }, registry, {
-          source: values['method-options'] !== undefined ? '--method-options' : '--methods',
+          source:
+            values['method-options'] !== undefined
+              ? '--method-options'
+              : values.methods !== undefined
+                ? '--methods'
+                : 'default methods',
         });
       const { method: _bm, ...base } = runConfigToJson(check);
       plan = {

@@ -162,7 +162,7 @@ export function stepMethodFor(config: RunConfig, registry: Registry): StepMethod
   const created = registry.create(config.method.id, config.method.options);
   if (config.method.kind === 'loss-weighting')
     return { kind: 'loss-weighting', weighting: created as LossWeighting };
-  if ((created as Partial<TaskOptimizer>).kind === 'task-optimizer')
+  if (config.method.kind === 'task-optimizer')
     return { kind: 'task-optimizer', optimizer: created as TaskOptimizer };
   return {
     kind: 'aggregator',
