@@ -521,10 +521,12 @@ function naiveSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession
   const featureKeys = first.features.map((_, i) => FEATURE_KEY_PREFIX + i);
   let passes = 0;
   let headPasses = 0;
+  // tf.variableGrads's own machinery (engine.gradients), minus its assertion that some variable
+  // is reached: an auxiliary loss may not touch the requested group at all.
   const grads = (objective: () => tf.Scalar, xs: readonly tf.Variable[]): tf.Tensor[] => {
-    const { value, grads: g } = tf.variableGrads(objective, [...xs]);
+    const { value, grads: g } = tf.engine().gradients(objective, [...xs], undefined, true);
     value.dispose();
-    return xs.map((v) => g[v.name] ?? tf.zerosLike(v));
+    return xs.map((v, i) => g[i] ?? tf.zerosLike(v));
   };
   const lossOf = (k: number) => (): tf.Scalar => forwardPass(spec, replay(), false).losses[k]!;
   return {

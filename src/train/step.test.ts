@@ -384,6 +384,36 @@ const l2Reg: Regularizer = {
     tf.mul(0.5, tf.addN(input.shared.map((v) => tf.sum(tf.square(v))))) as tf.Scalar,
 };
 
+describe('engine option', () => {
+  it.each(['params', 'features'] as const)(
+    "%s mode: engine 'naive' gives the same step as the tape engine",
+    (mode) => {
+      const run = (engine: 'tape' | 'naive') => {
+        const model = mlpModel({ tasks, inputDim: 4, withExtra: true, seed: 5 });
+        const batch = randomBatch(tasks, 12, 4, 9);
+        const setup = setupFor(
+          model,
+          { kind: 'aggregator', aggregator: invNorm, mode },
+          { engine },
+        );
+        const [next, report] = trainStep(setup, initTrainState(setup, { seed: 21 }), batch);
+        const out = { after: values(model), w: Array.from(report.weights!) };
+        disposeTrainState(next);
+        model.dispose();
+        disposeBatch(batch);
+        return out;
+      };
+      const a = run('tape');
+      const b = run('naive');
+      expect(b.w).toEqual(a.w);
+      const vals = (r: Record<string, Float32Array>) => Object.values(r);
+      rename(a.after).forEach((v, i) =>
+        expect(maxAbsDiff({ x: v }, { x: rename(b.after)[i]! })).toBe(0),
+      );
+    },
+  );
+});
+
 describe('regularizers in the step', () => {
   it(
     'an order-1 penalty adds its gradient and is reported',
