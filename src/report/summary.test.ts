@@ -76,6 +76,7 @@ describe('bestIndices', () => {
     expect(bestIndices([NaN, 0.5, 0.4], true)).toEqual([1]);
     expect(bestIndices([0.5, 0.4], undefined)).toEqual([]);
     expect(bestIndices([0.5, NaN], true)).toEqual([]);
+    expect(bestIndices([0.749, 0.749, NaN], true)).toEqual([]);
   });
 });
 

@@ -125,7 +125,7 @@ export function summarizeMethod(
 
 /**
  * Indices of the best entries (ties included) of a column; NaN entries never win.
- * Empty when the direction is unknown or fewer than two finite entries exist.
+ * Empty when the direction is unknown, fewer than two finite entries exist, or all of them tie.
  */
 export function bestIndices(means: readonly number[], higher: boolean | undefined): number[] {
   if (higher === undefined) return [];
@@ -134,5 +134,9 @@ export function bestIndices(means: readonly number[], higher: boolean | undefine
   const best = higher ? Math.max(...finite) : Math.min(...finite);
   // Float noise from averaging must not break an exact tie between methods.
   const tol = Math.abs(best) * 1e-9;
-  return means.flatMap((m, i) => (Number.isFinite(m) && Math.abs(m - best) <= tol ? [i] : []));
+  const winners = means.flatMap((m, i) =>
+    Number.isFinite(m) && Math.abs(m - best) <= tol ? [i] : [],
+  );
+  // A column where every method ties tells nothing: mark none.
+  return winners.length === finite.length ? [] : winners;
 }
