@@ -225,6 +225,26 @@ describe('Sum leading-axis fix', () => {
     x.dispose();
   });
 
+  it.each([
+    [[3, 4, 5, 6], [1, 2], false],
+    [[3, 4, 5, 6], [1], true],
+    [[3, 4, 5, 6], [0, 1, 2], false],
+    [[64, 4, 8], [1], false],
+  ] as [number[], number[], boolean][])(
+    'middle and leading runs of a rank-%# tensor equal stock and float64 sums',
+    (shape, axis, keepDims) => {
+      const x = randn(shape);
+      const fixedT = tf.sum(x, axis, keepDims);
+      const fixedShape = fixedT.shape;
+      const fixed = read(fixedT);
+      const stockT = withStock(() => tf.sum(x, axis, keepDims));
+      expect(stockT.shape).toEqual(fixedShape);
+      expect(relDiff(fixed, read(stockT))).toBeLessThan(1e-5);
+      expect(relDiff(fixed, naiveSum(x.dataSync(), shape, axis))).toBeLessThan(1e-6);
+      x.dispose();
+    },
+  );
+
   it('leaves int32 sums to the stock kernel (exact integers)', () => {
     const x = tf
       .tensor2d([
