@@ -7,6 +7,7 @@ import { mmoeEntry } from './mmoe.js';
 import { mtanEntry } from './mtan.js';
 import { pleEntry } from './ple.js';
 import { sharedBottomEntry } from './shared-bottom.js';
+import { gumbelMatrixEntry } from './gumbel-matrix.js';
 
 export const entries: readonly RegistryEntry[] = [
   sharedBottomEntry,
@@ -16,4 +17,5 @@ export const entries: readonly RegistryEntry[] = [
   crossStitchEntry,
   dselectKEntry,
   mtanEntry,
+  gumbelMatrixEntry,
 ];

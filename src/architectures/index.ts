@@ -120,3 +120,11 @@ export {
   type SplitReport,
   type BriefTrainingReport,
 } from './verify.js';
+export {
+  gumbelMatrix,
+  gumbelMatrixEntry,
+  gumbelTemperature,
+  sampleAllocation,
+  sharedComponents,
+  type GumbelMatrixOptions,
+} from './gumbel-matrix.js';
