@@ -3,6 +3,8 @@ export * from './core/errors.js';
 export * from './core/rng.js';
 export * from './core/options.js';
 export type * from './core/types.js';
+export type * from './core/model.js';
+export type * from './data/types.js';
 export * from './registry/index.js';
 export * from './linalg/index.js';
 export * from './weightings/index.js';
