@@ -72,7 +72,7 @@ describe('resultsTable', () => {
   it('has one row per method plus the baseline row, with mean ± std', () => {
     expect(rows.filter((r) => r.includes('scope="row"'))).toHaveLength(3);
     expect(html).toContain('single-task');
-    expect(html).toMatch(/\d\.\d{4} ± \d\.\d{4}/);
+    expect(html).toMatch(/\d\.\d{4}<span class="sd"> ± \d\.\d{4}<\/span>/);
   });
   it('marks exactly the best method of each column', () => {
     // Per column, find the best method by hand and check the ★ sits in that row.

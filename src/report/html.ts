@@ -31,6 +31,13 @@ export function formatStat(s: Stat, decimals?: number): string {
     : mean;
 }
 
+/** Table cell text: the mean, then a smaller muted `± std` (escaped, HTML). */
+function statHtml(s: Stat, decimals?: number): string {
+  const text = formatStat(s, decimals);
+  const at = text.indexOf(' ± ');
+  return at < 0 ? text : `${text.slice(0, at)}<span class="sd"> ± ${text.slice(at + 3)}</span>`;
+}
+
 interface Column {
   readonly task: string;
   readonly metric: string;
@@ -97,7 +104,7 @@ export function resultsTable(input: ReportInput): string {
       `<tr class="baseline"><th scope="row" class="method">single-task <span class="muted">(reference)</span></th>${cols
         .map((c) => {
           const s = b[c.task]?.[c.metric];
-          return `<td class="num">${s !== undefined ? formatStat(s) : '—'}</td>`;
+          return `<td class="num">${s !== undefined ? statHtml(s) : '—'}</td>`;
         })
         .join(
           '',
@@ -108,19 +115,21 @@ export function resultsTable(input: ReportInput): string {
     const cells = cols.map((c) => {
       const s = m.test[c.task]?.[c.metric];
       return cell(
-        s !== undefined ? formatStat(s) : '—',
+        s !== undefined ? statHtml(s) : '—',
         best.get(`${c.task}\u0000${c.metric}`)?.has(i) === true,
       );
     });
     if (hasDelta)
-      cells.push(cell(m.deltaM !== undefined ? formatStat(m.deltaM, 2) : '—', bestDelta.has(i)));
+      cells.push(cell(m.deltaM !== undefined ? statHtml(m.deltaM, 2) : '—', bestDelta.has(i)));
     if (hasTime)
       cells.push(
         `<td class="num">${m.seconds !== undefined ? formatNumber(m.seconds, 1) : '—'}</td>`,
       );
     rows.push(
       `<tr><th scope="row" class="method">${escapeHtml(m.displayName)}${
-        m.displayName !== m.method ? ` <span class="muted">${escapeHtml(m.method)}</span>` : ''
+        m.displayName.toLowerCase() !== m.method
+          ? ` <span class="muted">${escapeHtml(m.method)}</span>`
+          : ''
       }</th>${cells.join('')}</tr>`,
     );
   });
@@ -143,7 +152,7 @@ const CSS = `
 :root { --fg:#111827; --muted:#6b7280; --line:#e5e7eb; --bg:#f8fafc; --card:#ffffff; --accent:#0072B2; --best:#e7f6ee; --best-fg:#065f46; }
 * { box-sizing: border-box; }
 html { background: var(--bg); }
-body { margin: 0 auto; max-width: 1120px; padding: 32px 24px 64px; color: var(--fg);
+body { margin: 0 auto; max-width: 1320px; padding: 32px 24px 64px; color: var(--fg);
   font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif; }
 header { border-bottom: 3px solid var(--accent); padding-bottom: 12px; margin-bottom: 24px; }
 h1 { font-size: 28px; margin: 0 0 6px; letter-spacing: -0.01em; }
@@ -158,9 +167,9 @@ figure svg { max-width: 100%; height: auto; display: block; }
 .notes { border-left: 4px solid #E69F00; background: #fffaf0; }
 .notes ul { margin: 6px 0 0; padding-left: 20px; }
 .table-wrap { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; font-size: 13.5px; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
 caption { caption-side: bottom; text-align: left; color: var(--muted); font-size: 12.5px; padding-top: 8px; }
-th, td { padding: 6px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+th, td { padding: 5px 7px; border-bottom: 1px solid var(--line); white-space: nowrap; }
 thead th { background: #f1f5f9; font-weight: 600; border-bottom: 2px solid #cbd5e1; }
 th.group { text-align: center; border-left: 1px solid var(--line); }
 th.method { text-align: left; font-weight: 600; }
@@ -169,6 +178,8 @@ tbody tr:nth-child(even) { background: #fafbfc; }
 tr.baseline { background: #f3f4f6 !important; font-style: italic; }
 td.best { background: var(--best); color: var(--best-fg); font-weight: 700; }
 .best-mark { color: #059669; }
+.sd { color: var(--muted); font-size: 0.86em; font-weight: 400; }
+td.best .sd { color: inherit; }
 .muted { color: var(--muted); font-weight: 400; font-size: 12px; }
 pre { background: #0f172a; color: #e2e8f0; padding: 14px 16px; border-radius: 8px; overflow-x: auto; font-size: 12.5px; line-height: 1.45; }
 table.kv { width: auto; }
