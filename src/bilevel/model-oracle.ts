@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/errors.js';
 import type { Batch, ForwardOptions, MtlModel } from '../core/model.js';
+import { rngFromState } from '../core/rng.js';
 import type { ParamTree, TaskJacobian } from '../core/types.js';
 import { modelVariables, recordForward, type GradientSession } from '../autodiff/jacobian.js';
 import type { BilevelBatch, BilevelOracle } from './types.js';
@@ -20,7 +21,12 @@ export interface ModelOracleOptions {
   readonly batches: Readonly<Record<BilevelBatch, Batch>>;
   /** The model optimiser's learning rate at this step. */
   readonly learningRate: number;
-  /** Forward options of the oracle's passes (training flag, seeded rng, step). */
+  /**
+   * Forward options of the oracle's passes (training flag, seeded rng, step). Every evaluation
+   * replays the rng from its state at creation (common random numbers): the losses at θ + εv and
+   * θ − εv see the same dropout masks and Gumbel noise, so their difference measures the
+   * parameters' effect rather than the noise. The given rng is not advanced.
+   */
   readonly forward: ForwardOptions;
 }
 
@@ -30,6 +36,7 @@ export interface ModelOracleOptions {
  */
 export function createModelOracle(o: ModelOracleOptions): BilevelOracle & { dispose(): void } {
   const vars = modelVariables(o.model);
+  const rngStart = o.forward.rng.state();
   const names = [...vars.byName.keys()];
   const params: ParamTree = Object.fromEntries(
     names.map((n) => [n, tf.keep(vars.byName.get(n)!.clone())]),
@@ -47,7 +54,7 @@ export function createModelOracle(o: ModelOracleOptions): BilevelOracle & { disp
     let session: GradientSession | undefined;
     try {
       session = recordForward(o.model, o.batches[b], {
-        forward: o.forward,
+        forward: { ...o.forward, rng: rngFromState(rngStart) },
         variables: vars,
       });
       return f(session);

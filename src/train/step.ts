@@ -19,6 +19,13 @@
  *   With `jacobianEvery: k` and a Gramian weighting, J and w are computed on steps ≡ 0 (mod k);
  *   the steps in between reuse the last w in a single weighted backward.
  * - **Task optimiser** (AdaTask): J in `params` mode → `optimizer.update(J)` → shared updates.
+ * - **Bi-level** (Auto-Lambda, MOML, FORUM): the batch is split into an inner half (first ⌊B/2⌋
+ *   rows) and an outer half; the method queries a {@link createModelOracle} over every trainable
+ *   variable on them and returns task weights w, and optionally a `direction`. With a direction
+ *   (FORUM) it is the gradient every variable's optimiser receives; without one (Auto-Lambda,
+ *   MOML) the step is ONE backward of Σ_k w_k L_k on the whole batch, as for a loss weighting.
+ *   Auxiliary losses and penalties are added in both cases; the oracle's own passes are in the
+ *   method's cost, not in `backwardPasses`.
  *
  * In every path each head gets its own task's gradient (scaled by w_k only in the loss-weighting
  * path, where Σ_k w_k L_k is the objective), and `model.extra` variables get the gradient of the
@@ -39,6 +46,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { combine } from '../autodiff/gramian.js';
+import { createModelOracle } from '../bilevel/model-oracle.js';
+import type { BilevelMethod } from '../bilevel/types.js';
 import {
   modelVariables,
   recordForward,
@@ -47,7 +56,7 @@ import {
   type JacobianMode,
   type ModelVariables,
 } from '../autodiff/jacobian.js';
-import { ConfigError, NumericalError } from '../core/errors.js';
+import { ConfigError, NumericalError, ShapeError } from '../core/errors.js';
 import type { Batch, MtlModel } from '../core/model.js';
 import { createRng, rngFromState, type Rng, type RngState } from '../core/rng.js';
 import type {
@@ -88,7 +97,16 @@ export type StepMethod =
       /** Optional loss-level weights applied to the Jacobian rows first (J ← diag(w)·J). */
       readonly lossWeighting?: AnyLossWeighting;
     }
-  | { readonly kind: 'task-optimizer'; readonly optimizer: TaskOptimizer };
+  | { readonly kind: 'task-optimizer'; readonly optimizer: TaskOptimizer }
+  | {
+      readonly kind: 'bilevel';
+      readonly method: BilevelMethod;
+      /**
+       * Learning rate the method's look-ahead assumes (`BilevelOracle.learningRate`, Auto-Lambda's
+       * virtual step). Default: the `learningRate` of `optimizer` (the last one of a `chain`).
+       */
+      readonly learningRate?: number;
+    };
 
 /** Options of {@link createStepSetup}. */
 export interface StepOptions {
@@ -112,6 +130,8 @@ export interface StepSetup extends StepOptions {
   /** Resolved Jacobian mode (aggregators and task optimisers) and period. */
   readonly mode: JacobianMode;
   readonly jacobianEvery: number;
+  /** Learning rate handed to a bi-level method's oracle (null for the other methods). */
+  readonly bilevelLearningRate: number | null;
 }
 
 /** Complete training state between steps (plain data and tensors; see `checkpoint.ts`). */
@@ -183,6 +203,7 @@ export function createStepSetup(options: StepOptions): StepSetup {
   }
   let mode: JacobianMode = 'params';
   let jacobianEvery = 1;
+  let bilevelLearningRate: number | undefined;
   switch (method.kind) {
     case 'loss-weighting':
       if (!isLossWeighting(method.weighting)) {
@@ -231,9 +252,27 @@ export function createStepSetup(options: StepOptions): StepSetup {
         );
       }
       break;
+    case 'bilevel': {
+      if (typeof method.method?.step !== 'function') {
+        throw new ConfigError(
+          'createStepSetup: method.method must be a BilevelMethod (step(oracle, state, ctx))',
+        );
+      }
+      bilevelLearningRate = method.learningRate ?? learningRateOf(options.optimizer);
+      if (
+        bilevelLearningRate === undefined ||
+        !Number.isFinite(bilevelLearningRate) ||
+        bilevelLearningRate <= 0
+      ) {
+        throw new ConfigError(
+          `createStepSetup: bi-level method '${method.method.id}' needs the model's learning rate for its look-ahead step, and optimizer '${options.optimizer.id}' has no positive \`learningRate\` option; pass \`learningRate\` in the method ({ kind: 'bilevel', method, learningRate })`,
+        );
+      }
+      break;
+    }
     default:
       throw new ConfigError(
-        `createStepSetup: unknown method kind '${String((method as { kind?: unknown }).kind)}'; use 'loss-weighting', 'aggregator' or 'task-optimizer'`,
+        `createStepSetup: unknown method kind '${String((method as { kind?: unknown }).kind)}'; use 'loss-weighting', 'aggregator', 'task-optimizer' or 'bilevel'`,
       );
   }
   for (const r of options.regularizers ?? []) {
@@ -251,13 +290,35 @@ export function createStepSetup(options: StepOptions): StepSetup {
     tasks: variables.tasks,
     mode,
     jacobianEvery,
+    bilevelLearningRate: bilevelLearningRate ?? null,
   };
 }
 
 /**
- * Builds a {@link StepMethod} from a registry id: aggregators and loss weightings by their entry
- * kind; an `optimizer` entry only when it creates a {@link TaskOptimizer} (AdaTask). Plain
- * optimisers (`adam`, ...) are not methods: pass them as `optimizer`.
+ * The learning rate of an optimiser from its JSON config: `learningRate`, or the last transform
+ * of a `chain` that has one (`chain(clipByGlobalNorm(), adam())`). Undefined when there is none.
+ */
+export function learningRateOf(optimizer: GradientTransformation): number | undefined {
+  const find = (config: unknown): number | undefined => {
+    if (config === null || typeof config !== 'object') return undefined;
+    const c = config as Record<string, unknown>;
+    if (typeof c['learningRate'] === 'number') return c['learningRate'];
+    if (Array.isArray(c['chain'])) {
+      for (let i = c['chain'].length - 1; i >= 0; i--) {
+        const lr = find(c['chain'][i]);
+        if (lr !== undefined) return lr;
+      }
+    }
+    return undefined;
+  };
+  return find(optimizer.config);
+}
+
+/**
+ * Builds a {@link StepMethod} from a registry id: aggregators, loss weightings and bi-level
+ * methods (Auto-Lambda, MOML, FORUM) by their entry kind; an `optimizer` entry only when it
+ * creates a {@link TaskOptimizer} (AdaTask). Plain optimisers (`adam`, ...) are not methods: pass
+ * them as `optimizer`.
  *
  * @param extra - aggregator-only settings (`mode`, `jacobianEvery`).
  * @throws {ConfigError} For an unknown id, a kind that is not a method, or aggregator-only
@@ -290,6 +351,9 @@ export function methodFromRegistry(
       weighting: registry.create<AnyLossWeighting>(id, options, 'loss-weighting'),
     };
   }
+  if (entry.kind === 'bilevel') {
+    return { kind: 'bilevel', method: registry.create<BilevelMethod>(id, options, 'bilevel') };
+  }
   if (entry.kind === 'optimizer') {
     const created = registry.create<TaskOptimizer | GradientTransformation>(
       id,
@@ -304,7 +368,7 @@ export function methodFromRegistry(
     );
   }
   throw new ConfigError(
-    `methodFromRegistry: '${id}' is a ${entry.kind}, not a multi-task method (aggregator, loss weighting or task optimiser)`,
+    `methodFromRegistry: '${id}' is a ${entry.kind}, not a multi-task method (aggregator, loss weighting, task optimiser or bi-level method)`,
   );
 }
 
@@ -345,6 +409,7 @@ export function initTrainState(
   let lossWeightingState: unknown = null;
   if (m.kind === 'loss-weighting') methodState = m.weighting.init(k);
   else if (m.kind === 'task-optimizer') methodState = m.optimizer.init(paramsSpec(setup));
+  else if (m.kind === 'bilevel') methodState = m.method.init(k);
   else {
     if (setup.mode === 'params') methodState = m.aggregator.init(paramsSpec(setup));
     if (m.lossWeighting !== undefined) lossWeightingState = m.lossWeighting.init(k);
@@ -811,6 +876,119 @@ function taskOptimizerPath(w: Work, opt: TaskOptimizer): MethodResult {
   };
 }
 
+/**
+ * The inner and outer batches of a bi-level step: the first ⌊B/2⌋ rows and the rest of the
+ * training batch (deterministic, so a resumed run sees the same halves). A batch of one row
+ * cannot be split; both halves are then that batch (and the step says so).
+ */
+function halveBatch(batch: Batch): { inner: Batch; outer: Batch; dispose(): void } {
+  if (batch.size < 2) return { inner: batch, outer: batch, dispose: () => undefined };
+  const h = Math.floor(batch.size / 2);
+  const made: tf.Tensor[] = [];
+  const part = (from: number, size: number): Batch => {
+    const cut = <T extends tf.Tensor>(t: T): T => {
+      const out = tf.slice(t, [from], [size]) as T;
+      made.push(out);
+      return out;
+    };
+    const map = (r: Readonly<Record<string, tf.Tensor1D>>): Record<string, tf.Tensor1D> =>
+      Object.fromEntries(Object.entries(r).map(([k, t]) => [k, cut(t)]));
+    const i = batch.inputs;
+    return {
+      inputs: {
+        ...(i.numeric !== undefined ? { numeric: cut(i.numeric) } : {}),
+        ...(i.categorical !== undefined ? { categorical: cut(i.categorical) } : {}),
+        ...(i.image !== undefined ? { image: cut(i.image) } : {}),
+      },
+      targets: map(batch.targets),
+      ...(batch.masks !== undefined ? { masks: map(batch.masks) } : {}),
+      ...(batch.rowWeights !== undefined ? { rowWeights: cut(batch.rowWeights) } : {}),
+      size,
+    };
+  };
+  const inner = part(0, h);
+  const outer = part(h, batch.size - h);
+  return { inner, outer, dispose: () => tf.dispose(made) };
+}
+
+/**
+ * Bi-level path (Auto-Lambda, MOML, FORUM; see `src/bilevel/types.ts` for the protocol): the
+ * method sees an oracle over every trainable variable on the two halves of the batch, then
+ * either its `direction` is the gradient of every variable (FORUM) or the step descends
+ * Σ_k w_k L_k on the whole batch with its weights (one backward, like a loss weighting).
+ * Auxiliary losses and penalties are added in both cases.
+ */
+function bilevelPath(
+  w: Work,
+  m: Extract<StepMethod, { kind: 'bilevel' }>,
+  batch: Batch,
+): MethodResult {
+  const { setup, session: s } = w;
+  const id = m.method.id;
+  const [losses, labelled, penalties] = readHost(w, [s.lossVector, s.labelled, s.penalties]);
+  checkLosses(w, losses!, labelled!);
+  const halves = halveBatch(batch);
+  if (batch.size < 2) {
+    w.warnings.push(
+      `bi-level method '${id}': a batch of ${batch.size} row cannot be split into inner and outer halves; both are the whole batch`,
+    );
+  }
+  // Its own stream: the oracle replays it for every evaluation (common random numbers, so that
+  // finite differences of losses see the same dropout masks and Gumbel noise).
+  const oracle = createModelOracle({
+    model: setup.model,
+    batches: { inner: halves.inner, outer: halves.outer },
+    learningRate: setup.bilevelLearningRate!,
+    forward: { training: true, rng: w.methodRng.split(), step: w.state.step },
+  });
+  let r: ReturnType<BilevelMethod['step']>;
+  try {
+    r = m.method.step(oracle, w.state.methodState, ctxOf(w, losses!));
+  } finally {
+    oracle.dispose();
+    halves.dispose();
+  }
+  w.pending.push(r.state);
+  if (r.direction !== undefined) w.temps.push(...Object.values(r.direction));
+  checkWeights(w, r.weights, `weight of bi-level method '${id}'`);
+  if (r.warnings) w.warnings.push(...r.warnings);
+  Object.assign(w.diagnostics, r.diagnostics ?? {});
+  let grads: Record<string, tf.Tensor>;
+  if (r.direction !== undefined) {
+    const names = [...setup.variables.byName.keys()];
+    const missing = names.filter((n) => r.direction![n] === undefined);
+    if (missing.length > 0) {
+      throw new ShapeError(
+        `trainStep: the direction of bi-level method '${id}' has no entry for variable(s) ${missing.map((n) => `'${n}'`).join(', ')}; a direction must cover every trainable variable (the keys of oracle.params)`,
+      );
+    }
+    grads = Object.fromEntries(names.map((n) => [n, tf.clone(r.direction![n]!)]));
+    addAdditive(w, grads, ALL);
+  } else {
+    grads = s.backward({ lossWeights: r.weights, additive: true }, ALL);
+  }
+  w.temps.push(...Object.values(grads));
+  guardGradients(
+    w,
+    grads,
+    r.direction !== undefined
+      ? `direction of bi-level method '${id}'`
+      : 'gradient of the weighted objective',
+  );
+  return {
+    grads,
+    sharedUpdates: null,
+    losses: losses!,
+    labelled: labelled!,
+    penalties: penalties!,
+    weights: r.weights,
+    methodState: r.state,
+    lossWeightingState: w.state.lossWeightingState,
+    cachedWeights: null,
+    jacobianComputed: false,
+  };
+}
+
 function pick(tree: ParamTree, keys: ParamTree): Record<string, tf.Tensor> {
   const out: Record<string, tf.Tensor> = {};
   for (const k of Object.keys(keys)) if (tree[k] !== undefined) out[k] = tree[k]!;
@@ -888,7 +1066,9 @@ export function trainStep(
           ? lossWeightingPath(w, m.weighting)
           : m.kind === 'aggregator'
             ? aggregatorPath(w, m)
-            : taskOptimizerPath(w, m.optimizer);
+            : m.kind === 'task-optimizer'
+              ? taskOptimizerPath(w, m.optimizer)
+              : bilevelPath(w, m, batch);
     } catch (e) {
       const old = [state.methodState, state.lossWeightingState];
       for (const p of w.pending) disposeReplaced(p, old);

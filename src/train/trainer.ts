@@ -125,6 +125,7 @@ function methodId(o: StepOptions): string {
   const m = o.method;
   if (m.kind === 'loss-weighting') return `loss-weighting:${m.weighting.id}`;
   if (m.kind === 'task-optimizer') return `task-optimizer:${m.optimizer.id}`;
+  if (m.kind === 'bilevel') return `bilevel:${m.method.id}`;
   return `aggregator:${m.aggregator.id}:${m.mode ?? 'params'}${m.lossWeighting ? `+${m.lossWeighting.id}` : ''}`;
 }
 
