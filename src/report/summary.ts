@@ -1,20 +1,15 @@
 /**
  * Seed statistics and Δm% for the results table. Pure host math on plain JSON values.
  */
+import { MtlError } from '../core/errors.js';
 import type { TaskId } from '../core/types.js';
+import { deltaM } from '../metrics/delta-m.js';
+import { METRIC_DIRECTIONS } from '../metrics/task-metrics.js';
 import type { MethodSummary, ReportRun, Stat, TaskMetrics } from './types.js';
 
-const HIGHER = new Set(['auc', 'accuracy', 'acc', 'r2', 'f1', 'precision', 'recall']);
-const LOWER = new Set([
-  'logloss',
-  'loss',
-  'cross-entropy',
-  'mse',
-  'rmse',
-  'mae',
-  'error',
-  'deltam',
-]);
+// Beyond the metrics manytask computes (METRIC_DIRECTIONS), names user-supplied results may use.
+const HIGHER = new Set(['acc', 'r2', 'f1', 'precision', 'recall']);
+const LOWER = new Set(['loss', 'cross-entropy', 'rmse', 'error', 'deltam']);
 
 /**
  * Direction of a metric by name: `true` when higher is better, `false` when lower is better,
@@ -22,6 +17,8 @@ const LOWER = new Set([
  */
 export function higherIsBetter(metric: string): boolean | undefined {
   const m = metric.toLowerCase();
+  const known = (METRIC_DIRECTIONS as Readonly<Record<string, boolean>>)[m];
+  if (known !== undefined) return known;
   if (HIGHER.has(m)) return true;
   if (LOWER.has(m)) return false;
   return undefined;
@@ -57,32 +54,35 @@ export function statMetrics(sets: readonly TaskMetrics[]): Record<TaskId, Record
 
 /**
  * Δm% of one run against single-task baselines (Maninis et al., CVPR 2019; the form used by
- * Nash-MTL, CAGrad and FAMO):
+ * Nash-MTL, CAGrad and FAMO), computed by `metrics/deltaM`:
  *
- *   Δm = 100 · (1/M) · Σ_{(t,m)} (−1)^{h_m} · (M_{t,m} − B_{t,m}) / |B_{t,m}|
+ *   Δm = 100 · (1/M) · Σ_{(t,m)} (−1)^{h_m} · (M_{t,m} − B_{t,m}) / B_{t,m}
  *
  * averaged flat over every (task, metric) pair that both sides have and whose direction is known
  * (`h_m = 1` when higher is better). Lower is better; 0 means "as good as single-task".
- * Returns NaN when no pair is comparable or a baseline value is 0.
+ * Returns NaN when no pair is comparable or a term is undefined (a zero baseline, a non-finite
+ * value such as the AUC of a one-class split): the table then shows "—" instead of a number.
  */
 export function deltaMPercent(
   metrics: TaskMetrics,
   baseline: Readonly<Record<TaskId, Readonly<Record<string, number>>>>,
 ): number {
-  let sum = 0;
-  let count = 0;
+  const directions: Record<TaskId, Record<string, boolean>> = {};
   for (const [task, row] of Object.entries(metrics)) {
-    for (const [metric, value] of Object.entries(row)) {
+    for (const metric of Object.keys(row)) {
       const dir = higherIsBetter(metric);
-      const b = baseline[task]?.[metric];
-      if (dir === undefined || b === undefined) continue;
-      if (b === 0) return NaN;
-      const rel = (value - b) / Math.abs(b);
-      sum += dir ? -rel : rel;
-      count++;
+      if (dir === undefined || baseline[task]?.[metric] === undefined) continue;
+      (directions[task] ??= {})[metric] = dir;
     }
   }
-  return count === 0 ? NaN : (100 * sum) / count;
+  if (Object.keys(directions).length === 0) return NaN;
+  try {
+    // `+ 0` turns the −0 of a run equal to its baseline into the 0 the table prints.
+    return deltaM(metrics, baseline, directions).deltaM + 0;
+  } catch (err) {
+    if (err instanceof MtlError) return NaN;
+    throw err;
+  }
 }
 
 /** Baseline means per task and metric, the reference of Δm. */
