@@ -3,11 +3,15 @@
 // loss-weighting step with its weights; a `direction` is the gradient every variable's optimiser
 // sees; nothing leaks; checkpoints resume bit for bit; and each registered method, built by id,
 // trains a small two-task problem to a lower summed loss.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { recordForward } from '../src/autodiff/jacobian.js';
 import { createModelOracle } from '../src/bilevel/model-oracle.js';
 import type { BilevelMethod, BilevelOracle } from '../src/bilevel/types.js';
+import { runCli } from '../src/cli/run.js';
 import { ConfigError, ShapeError } from '../src/core/errors.js';
 import type { Batch, MtlModel, TaskSpec } from '../src/core/model.js';
 import { createRng } from '../src/core/rng.js';
@@ -368,5 +372,61 @@ describe('bi-level methods through the trainer', () => {
     t3.dispose(r3.state);
     m1.dispose();
     m3.dispose();
+  });
+});
+
+describe('manytask train --method <bi-level id>', () => {
+  it.each(['auto-lambda', 'moml', 'forum'])('%s runs end to end through the CLI', async (id) => {
+    const dir = mkdtempSync(join(tmpdir(), 'manytask-bilevel-'));
+    const previous = process.env['MANYTASK_BACKEND'];
+    process.env['MANYTASK_BACKEND'] = 'cpu';
+    let out = '';
+    let err = '';
+    try {
+      const code = await runCli(
+        [
+          'train',
+          '--dataset',
+          'mmoe-synthetic',
+          '--dataset-options',
+          '{"dim":6,"numSines":2,"nTrain":64,"nValid":16,"nTest":16}',
+          '--arch',
+          'shared-bottom',
+          '--arch-options',
+          '{"hidden":[8]}',
+          '--method',
+          id,
+          '--lr',
+          '0.01',
+          '--epochs',
+          '1',
+          '--batch-size',
+          '16',
+          '--log-every',
+          '1',
+          '--out',
+          join(dir, 'run'),
+        ],
+        { stdout: (t) => (out += t), stderr: (t) => (err += t), isTTY: false },
+      );
+      expect(code, err).toBe(0);
+      expect(out).toContain(`training ${id} on mmoe-synthetic`);
+      const config = JSON.parse(readFileSync(join(dir, 'run', 'config.json'), 'utf8')) as {
+        method: { id: string };
+      };
+      expect(config.method.id).toBe(id);
+      const steps = readFileSync(join(dir, 'run', 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { kind: string; weights?: Record<string, number> })
+        .filter((r) => r.kind === 'step');
+      expect(steps.length).toBe(4);
+      // The task weights the method chose are logged every step.
+      expect(Object.keys(steps[0]!.weights ?? {}).length).toBe(2);
+    } finally {
+      if (previous === undefined) delete process.env['MANYTASK_BACKEND'];
+      else process.env['MANYTASK_BACKEND'] = previous;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

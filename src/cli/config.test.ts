@@ -118,7 +118,7 @@ describe('parseRunConfig', () => {
     ],
     [
       { method: { c: 1 } },
-      'run.json: `method.id` must be an aggregator, loss-weighting or task optimizer id (run `manytask list --kind aggregator`), got undefined',
+      'run.json: `method.id` must be an aggregator, loss-weighting, task optimizer or bilevel id (run `manytask list --kind aggregator`), got undefined',
     ],
     [
       { method: { id: 'pcgrd' } },
@@ -126,7 +126,7 @@ describe('parseRunConfig', () => {
     ],
     [
       { method: { id: 'shared-bottom' } },
-      "run.json: `method.id`: 'shared-bottom' is an architecture, not an aggregator, loss-weighting or task optimizer (run `manytask list --kind aggregator`)",
+      "run.json: `method.id`: 'shared-bottom' is an architecture, not an aggregator, loss-weighting, task optimizer or bilevel (run `manytask list --kind aggregator`)",
     ],
     [
       { method: { id: 'cagrad', c: -1 } },

@@ -27,9 +27,12 @@ export interface ComponentRef {
   readonly options: Readonly<Record<string, unknown>>;
 }
 
-/** The training method: a gradient aggregator, a loss weighting or a task optimiser (AdaTask). */
+/**
+ * The training method: a gradient aggregator, a loss weighting, a task optimiser (AdaTask) or a
+ * bi-level method (Auto-Lambda, MOML, FORUM).
+ */
 export interface MethodRef extends ComponentRef {
-  readonly kind: 'aggregator' | 'loss-weighting' | 'task-optimizer';
+  readonly kind: 'aggregator' | 'loss-weighting' | 'task-optimizer' | 'bilevel';
 }
 
 /** How per-task gradients are taken (see the engine). */
@@ -141,7 +144,7 @@ function integer(origin: ConfigOrigin, path: string, v: unknown, min: number): n
 const KIND_HINT: Readonly<Record<string, string>> = {
   dataset: 'dataset',
   architecture: 'architecture',
-  method: 'aggregator, loss-weighting or task optimizer',
+  method: 'aggregator, loss-weighting, task optimizer or bilevel',
   optimizer: 'optimizer',
 };
 
@@ -232,7 +235,7 @@ export function parseRunConfig(raw: unknown, registry: Registry, origin: ConfigO
     registry,
     'method',
     or(raw['method'], { id: RUN_DEFAULTS.method }),
-    ['aggregator', 'loss-weighting', 'optimizer'],
+    ['aggregator', 'loss-weighting', 'optimizer', 'bilevel'],
   );
   const methodIsTaskOptimizer = method.kind === 'optimizer' && isTaskOptimizer(registry, method);
   if (method.kind === 'optimizer' && !methodIsTaskOptimizer)
@@ -339,7 +342,7 @@ export const CONFIG_FLAGS_USAGE: readonly string[] = [
   '  --config <file>             run configuration (JSON); flags below override it',
   `  --dataset <id>              dataset (default ${RUN_DEFAULTS.dataset}); --dataset-options '<json>'`,
   `  --arch <id>                 architecture (default ${RUN_DEFAULTS.architecture}); --arch-options '<json>'`,
-  `  --method <id>               aggregator or loss weighting (default ${RUN_DEFAULTS.method}); --method-options '<json>'`,
+  `  --method <id>               aggregator, loss weighting, task optimizer or bi-level method (default ${RUN_DEFAULTS.method}); --method-options '<json>'`,
   `  --optimizer <id>            optimiser (default ${RUN_DEFAULTS.optimizer}); --lr <x> (= learningRate); --optimizer-options '<json>'`,
   "  --mode params|features      per-task gradients of the shared parameters or of the trunk's output",
   '  --jacobian-every <n>        recompute the task Jacobian every n steps (default 1)',

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { saveModel } from '../../architectures/io.js';
+import type { BilevelMethod } from '../../bilevel/types.js';
 import { backendInfo, initBackend } from '../../backend/index.js';
 import { ConfigError } from '../../core/errors.js';
 import type { ArchitectureBuilder, MtlModel } from '../../core/model.js';
@@ -164,6 +165,8 @@ export function stepMethodFor(config: RunConfig, registry: Registry): StepMethod
     return { kind: 'loss-weighting', weighting: created as LossWeighting };
   if (config.method.kind === 'task-optimizer')
     return { kind: 'task-optimizer', optimizer: created as TaskOptimizer };
+  if (config.method.kind === 'bilevel')
+    return { kind: 'bilevel', method: created as BilevelMethod };
   return {
     kind: 'aggregator',
     aggregator: created as Aggregator,
