@@ -13,6 +13,7 @@ export {
   createStepSetup,
   disposeTrainState,
   initTrainState,
+  learningRateOf,
   methodFromRegistry,
   trainStep,
   type AnyLossWeighting,
