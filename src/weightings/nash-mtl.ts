@@ -37,10 +37,10 @@ export const nashMtlSchema: OptionsSchema = {
   },
 };
 
-/** Nash-MTL state: the step counter and the last solved (unclipped) weights. */
+/** Nash-MTL state: the step counter and the last solved (unclipped) weights (ones at init, as the reference). */
 export interface NashMtlState {
   readonly step: number;
-  readonly weights: Float64Array | null;
+  readonly weights: Float64Array;
 }
 
 /**
@@ -66,10 +66,10 @@ export function nashMtlWeighting(options: NashMtlOptions = {}): ConfiguredWeight
   return withConfig<NashMtlState>(
     {
       id: 'nash-mtl',
-      init: () => ({ step: 0, weights: null }),
+      init: (k) => ({ step: 0, weights: new Float64Array(k).fill(1) }),
       weigh(gram, state) {
         const k = gram.k;
-        if (state.weights !== null && state.weights.length !== k) {
+        if (state.weights.length !== k) {
           throw new ShapeError(
             `nash-mtl: the state holds ${state.weights.length} weights but the Gramian has ${k} tasks; call init again when the task set changes`,
           );
@@ -77,19 +77,16 @@ export function nashMtlWeighting(options: NashMtlOptions = {}): ConfiguredWeight
         const warnings: string[] = [];
         let alpha: Float64Array;
         let iterations = 0;
-        if (state.step % every === 0 || state.weights === null) {
+        if (state.step % every === 0) {
           const r = nashSolve(gram.data, k, {
             maxIter: niter,
-            ...(state.weights !== null ? { initial: state.weights } : {}),
+            initial: state.weights,
           });
           iterations = r.status.iterations;
           if (r.status.converged) {
             alpha = r.weights;
           } else {
-            alpha =
-              state.weights !== null
-                ? Float64Array.from(state.weights)
-                : new Float64Array(k).fill(1);
+            alpha = Float64Array.from(state.weights);
             warnings.push(
               `nash-mtl: no positive solution of Gw = 1/w found in ${r.status.iterations} iterations (residual ${r.status.residual.toExponential(2)}; a zero or exactly opposite gradient has none); reusing the previous weights`,
             );
