@@ -216,6 +216,23 @@ describe('manytask bench (CLI)', () => {
   });
 });
 
+describe('manytask bench --dry-run', () => {
+  it('validates the default comparison (npm start) without training', async () => {
+    const cap = capture();
+    const out = join(root, 'dry');
+    expect(await runCli(['bench', '--dry-run', '--out', out], cap.io)).toBe(0);
+    const methods = DEFAULT_BENCH_METHODS.filter((id) => defaultRegistry.has(id));
+    const runs = 3 * methods.length + 3 * 2;
+    expect(cap.out()).toContain(
+      `plan: ${runs} runs = ${methods.length} methods × 3 seeds + 6 single-task baselines (2 tasks × 3 seeds)`,
+    );
+    expect(cap.out()).toMatch(
+      /data: marketing-income, \d+ training rows; 6 epochs of batch 256: \d+ optimiser steps in total/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('resolveMethods', () => {
   it('keeps the registered default methods in order and notes the others', () => {
     const { methods, notes } = resolveMethods(undefined, undefined, defaultRegistry);

@@ -446,6 +446,35 @@ export async function runBench(opts: RunBenchOptions): Promise<BenchOutcome> {
 }
 
 /**
+ * The plan in words (`--dry-run`): every run configuration is validated and the data set loaded
+ * for the task list and the step count, but nothing is trained or written.
+ */
+export async function describePlan(
+  plan: BenchPlan,
+  out: string,
+  registry: Registry = defaultRegistry,
+): Promise<string> {
+  const source = join(out, 'bench.json');
+  const first = parseRunConfig({ ...plan.base, seed: plan.seeds[0] ?? 0 }, registry, { source });
+  const data = await loadDataset(first, registry);
+  const runs = planRuns(
+    plan,
+    data.tasks.map((t) => t.id),
+    registry,
+    source,
+  );
+  const steps = runs.reduce((s, r) => s + totalStepsOf(r.config, data.train.n), 0);
+  const baselines = runs.filter((r) => r.method === SINGLE).length;
+  return [
+    `plan: ${runs.length} runs = ${plan.methods.length} methods × ${plan.seeds.length} seeds + ${baselines} single-task baselines (${data.tasks.length} tasks × ${plan.seeds.length} seeds)`,
+    `data: ${data.id}, ${data.train.n} training rows; ${first.epochs} epochs of batch ${first.batchSize}: ${steps} optimiser steps in total`,
+    `methods: ${plan.methods.map((m) => (Object.keys(m.options).length > 0 ? `${m.id} ${JSON.stringify(m.options)}` : m.id)).join(', ')}`,
+    `out: ${out}`,
+    '',
+  ].join('\n');
+}
+
+/**
  * Resolves the methods of a bench: `--methods` ids (every one must be registered: a typo is an
  * error) or the default list (unregistered ids skipped with a note), with optional per-method
  * options `{ "<id>": { ...options } }`.
@@ -514,6 +543,7 @@ export const benchCommand: Command = {
     `  --seeds <n>                 seeds per method (default ${BENCH_DEFAULTS.seeds}); seeds are --seed, --seed+1, ...`,
     '  --out <dir>                 bench directory (default runs/bench-<dataset>)',
     '  --resume <dir>              finish an interrupted bench (finished runs are kept)',
+    '  --dry-run                   validate every run configuration and print the plan; train nothing',
     '',
     'Run flags (shared by every run):',
     ...CONFIG_FLAGS_USAGE.filter((l) => !l.includes('--method <id>')),
@@ -530,6 +560,7 @@ export const benchCommand: Command = {
         seeds: { type: 'string' },
         out: { type: 'string' },
         resume: { type: 'string' },
+        'dry-run': { type: 'boolean' },
       },
       allowPositionals: true,
       strict: true,
@@ -615,6 +646,10 @@ export const benchCommand: Command = {
         );
     }
     for (const n of plan.notes) io.stdout(`note: ${n}\n`);
+    if (values['dry-run'] === true) {
+      io.stdout(await describePlan(plan, out, registry));
+      return 0;
+    }
     await initBackend({ log: (line) => io.stderr(line + '\n') });
     const interrupt = installInterrupt(io);
     try {
