@@ -1,4 +1,5 @@
 /** Every CLI command. Add one import and one array element per command. */
+import { aggregateCommand } from './aggregate.js';
 import { benchCommand } from './bench.js';
 import { listCommand } from './list.js';
 import { perfCommand } from './perf.js';
@@ -14,4 +15,5 @@ export const commands: readonly Command[] = [
   toyCommand,
   trainCommand,
   benchCommand,
+  aggregateCommand,
 ];
