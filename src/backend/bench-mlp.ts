@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/errors.js';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import { createRng, type Rng } from '../core/rng.js';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { ShardBatch, ShardProgram } from './parallel.js';
 
 /** Sizes of the benchmark MLP (defaults: the PERFORMANCE.md model). */
@@ -193,28 +194,31 @@ export function benchMlpProgram(options: Readonly<Record<string, unknown>>): Sha
   const m = createBenchMlp(sizes);
   const s = m.sizes;
   const params = m.params as tf.Variable[];
-  const flat = (grads: tf.NamedTensorMap): tf.Tensor =>
-    // Other tasks' heads are not on task k's path: their gradient is zero (tfjs gives null).
-    tf.concat(params.map((p) => tf.reshape(grads[p.name] ?? tf.zerosLike(p), [-1])));
+  const sizesOf = params.map((p) => p.size);
+  const total = sizesOf.reduce((a, b) => a + b, 0);
   const rowsOf = (batch: ShardBatch, name: string, lo: number, hi: number): tf.Tensor2D => {
     const a = batch[name];
     if (a === undefined) throw new ConfigError(`benchMlpProgram: the batch has no array '${name}'`);
     const cols = a.shape[1] as number;
-    // slice(): a copy outside shared memory (the cpu backend would otherwise alias it).
-    return tf.tensor2d(a.data.slice(lo * cols, hi * cols), [hi - lo, cols]);
+    const view = a.data.subarray(lo * cols, hi * cols);
+    return tf.tensor2d(copyable(view), [hi - lo, cols]);
   };
   return {
     shapes: params.map((p) => p.shape),
     tasks: s.k,
     rows: mode === 'ew' ? 1 : s.k,
     setParams(values) {
-      tf.tidy(() => params.forEach((p, i) => p.assign(tf.tensor(values[i]!.slice(), p.shape))));
+      tf.tidy(() => params.forEach((p, i) => p.assign(tf.tensor(copyable(values[i]!), p.shape))));
     },
     compute(batch, lo, hi, grad, losses) {
-      const [g, l] = tf.tidy(() => {
+      // Per task row (one row in `ew` mode): the gradient of every parameter, in order; a null
+      // gradient (another task's head, not on task k's path) is zero.
+      const [rows, l] = tf.tidy(() => {
         const x = rowsOf(batch, 'x', lo, hi);
         const ys = Array.from({ length: s.k }, (_, k) => rowsOf(batch, `y${k}`, lo, hi));
         const taskLoss = (): tf.Scalar[] => m.taskLosses(m.trunk(x), ys);
+        const ordered = (g: tf.NamedTensorMap): tf.Tensor[] =>
+          params.map((p) => g[p.name] ?? tf.zerosLike(p));
         if (mode === 'ew') {
           let lossVec: tf.Tensor | undefined;
           const { value, grads } = tf.variableGrads(() => {
@@ -223,21 +227,47 @@ export function benchMlpProgram(options: Readonly<Record<string, unknown>>): Sha
             return tf.addN(ls) as tf.Scalar;
           }, params);
           value.dispose();
-          return [flat(grads), lossVec!];
+          return [[ordered(grads)], lossVec!] as [tf.Tensor[][], tf.Tensor];
         }
-        const rows: tf.Tensor[] = [];
+        const out: tf.Tensor[][] = [];
         const ls: tf.Scalar[] = [];
         for (let k = 0; k < s.k; k++) {
           const { value, grads } = tf.variableGrads(() => taskLoss()[k]!, params);
-          rows.push(flat(grads));
+          out.push(ordered(grads));
           ls.push(value);
         }
-        return [tf.concat(rows), tf.stack(ls)];
+        return [out, tf.stack(ls)] as [tf.Tensor[][], tf.Tensor];
       });
-      grad.set(g.dataSync());
-      losses.set(l.dataSync());
-      tf.dispose([g, l]);
+      rows.forEach((row, r) => {
+        let off = r * total;
+        row.forEach((g, i) => {
+          copyOut(g, grad.subarray(off, off + sizesOf[i]!));
+          off += sizesOf[i]!;
+        });
+      });
+      copyOut(l, losses);
+      tf.dispose([...rows.flat(), l]);
     },
     dispose: () => m.dispose(),
   };
+}
+
+/**
+ * Values for `tf.tensor` from a (possibly shared-memory) view: the wasm backend copies them into
+ * its heap anyway; other backends may keep the array, so they get a private copy.
+ */
+function copyable(view: Float32Array): Float32Array {
+  return tf.getBackend() === 'wasm' ? view : view.slice();
+}
+
+/** Copies a tensor's values into `dst`: straight from the wasm heap when possible (one copy). */
+function copyOut(t: tf.Tensor, dst: Float32Array | Float64Array): void {
+  const be = tf.backend() as Partial<BackendWasm>;
+  if (
+    tf.getBackend() === 'wasm' &&
+    typeof be.typedArrayFromHeap === 'function' &&
+    t.dtype === 'float32'
+  )
+    dst.set(be.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }));
+  else dst.set(t.dataSync());
 }

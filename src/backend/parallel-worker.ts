@@ -4,12 +4,14 @@
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { initBackend } from './init.js';
-import type {
-  FromWorker,
-  ShardBatch,
-  ShardProgram,
-  ShardProgramFactory,
-  ToWorker,
+import {
+  reduceSlots,
+  shardRanges,
+  type FromWorker,
+  type ShardBatch,
+  type ShardProgram,
+  type ShardProgramFactory,
+  type ToWorker,
 } from './parallel.js';
 
 function workerPort(): MessagePort {
@@ -22,8 +24,12 @@ const port = workerPort();
 let program: ShardProgram | undefined;
 let index = 0;
 let paramViews: Float32Array[] = [];
-let gradView: Float32Array = new Float32Array(0);
-let lossView: Float64Array = new Float64Array(0);
+let workers = 1;
+let slots: Float32Array[] = [];
+let lossSlots: Float64Array[] = [];
+let reduced: Float32Array = new Float32Array(0);
+let reducedLosses: Float64Array = new Float64Array(0);
+let barrier: Int32Array = new Int32Array(1);
 let batch: ShardBatch = {};
 
 const reply = (m: FromWorker): void => port.postMessage(m);
@@ -55,8 +61,16 @@ async function handle(m: ToWorker): Promise<void> {
         off += n;
         return v;
       });
-      gradView = new Float32Array(m.grad, 4 * off * p.rows * index, off * p.rows);
-      lossView = new Float64Array(m.losses, 8 * p.tasks * index, p.tasks);
+      workers = m.workers;
+      const n = off * p.rows;
+      slots = Array.from({ length: workers }, (_, w) => new Float32Array(m.grad, 4 * n * w, n));
+      lossSlots = Array.from(
+        { length: workers },
+        (_, w) => new Float64Array(m.losses, 8 * p.tasks * w, p.tasks),
+      );
+      reduced = new Float32Array(m.reduced);
+      reducedLosses = new Float64Array(m.reducedLosses);
+      barrier = new Int32Array(m.barrier);
       reply({ type: 'ok' });
       return;
     }
@@ -72,8 +86,29 @@ async function handle(m: ToWorker): Promise<void> {
     }
     case 'step': {
       const p = program!;
-      p.setParams(paramViews);
-      p.compute(batch, m.lo, m.hi, gradView, lossView);
+      let failure: unknown;
+      try {
+        p.setParams(paramViews);
+        p.compute(batch, m.lo, m.hi, slots[index]!, lossSlots[index]!);
+      } catch (err) {
+        failure = err;
+      }
+      // Barrier (reached even after a failure, so that no other worker waits forever): every slot
+      // is written once the counter reaches workers × generation.
+      const target = workers * m.generation;
+      if (Atomics.add(barrier, 0, 1) + 1 >= target) Atomics.notify(barrier, 0);
+      for (let cur = Atomics.load(barrier, 0); cur < target; cur = Atomics.load(barrier, 0))
+        Atomics.wait(barrier, 0, cur);
+      if (failure !== undefined) throw failure;
+      const [lo, hi] = shardRanges(reduced.length, workers)[index]!;
+      reduceSlots(slots, m.scale, reduced, lo, hi);
+      if (index === 0)
+        for (let t = 0; t < p.tasks; t++) {
+          let sum = 0;
+          for (let w = 0; w < workers; w++)
+            sum += (m.scale[w] as number) * (lossSlots[w]![t] as number);
+          reducedLosses[t] = sum;
+        }
       reply({ type: 'ok' });
       return;
     }

@@ -5,8 +5,9 @@
  * Each worker runs its own tfjs + wasm instance (with the manytask kernel overrides) and its own
  * copy of a {@link ShardProgram}. A step: the main thread writes the parameters into shared
  * memory, every worker computes the gradient of its rows of the batch (rows [lo, hi) of every
- * batch array), writes it into its own slot of a shared gradient buffer, and the main thread
- * reduces the slots: `g = Σ_w (n_w / B) · g_w`. Because a program's losses are means over rows,
+ * batch array) into its own slot of a shared gradient buffer, the workers meet at a barrier
+ * (`Atomics.wait`), and each reduces its share of the coordinates, `g = Σ_w (n_w / B) · g_w`
+ * (float64 per element), into the shared result. Because a program's losses are means over rows,
  * this equals the single-thread gradient of the whole batch up to float summation order.
  *
  * Nothing but plain options and SharedArrayBuffers crosses the thread boundary: the program is
@@ -106,9 +107,17 @@ export type ToWorker =
     }
   | {
       readonly type: 'buffers';
+      readonly workers: number;
       readonly params: SharedArrayBuffer;
+      /** Per-worker gradient slots, `workers × rows × D` float32. */
       readonly grad: SharedArrayBuffer;
+      /** Per-worker shard losses, `workers × tasks` float64. */
       readonly losses: SharedArrayBuffer;
+      /** Reduced gradient (`rows × D` float32) and losses (`tasks` float64). */
+      readonly reduced: SharedArrayBuffer;
+      readonly reducedLosses: SharedArrayBuffer;
+      /** Int32 barrier counter. */
+      readonly barrier: SharedArrayBuffer;
     }
   | {
       readonly type: 'batch';
@@ -116,7 +125,15 @@ export type ToWorker =
         Record<string, { readonly sab: SharedArrayBuffer; readonly shape: readonly number[] }>
       >;
     }
-  | { readonly type: 'step'; readonly lo: number; readonly hi: number }
+  | {
+      readonly type: 'step';
+      readonly lo: number;
+      readonly hi: number;
+      /** n_w / B for every worker (the reduction weights). */
+      readonly scale: readonly number[];
+      /** The barrier releases when the counter reaches `workers × generation`. */
+      readonly generation: number;
+    }
   | { readonly type: 'close' };
 
 /** Messages worker → main. */
@@ -135,6 +152,31 @@ export function shardRanges(b: number, w: number): [number, number][] {
   const out: [number, number][] = [];
   for (let i = 0; i < w; i++) out.push([Math.floor((i * b) / w), Math.floor(((i + 1) * b) / w)]);
   return out;
+}
+
+/**
+ * Coordinates `[lo, hi)` of `out = Σ_w scale[w] · slots[w]`, accumulated in float64 per element.
+ * Each worker reduces its own share after the barrier.
+ */
+export function reduceSlots(
+  slots: readonly Float32Array[],
+  scale: readonly number[],
+  out: Float32Array,
+  lo: number,
+  hi: number,
+): void {
+  if (slots.length === 2) {
+    const [a, b] = slots as [Float32Array, Float32Array];
+    const ca = scale[0] as number;
+    const cb = scale[1] as number;
+    for (let j = lo; j < hi; j++) out[j] = ca * (a[j] as number) + cb * (b[j] as number);
+    return;
+  }
+  for (let j = lo; j < hi; j++) {
+    let sum = 0;
+    for (let w = 0; w < slots.length; w++) sum += (scale[w] as number) * (slots[w]![j] as number);
+    out[j] = sum;
+  }
 }
 
 /** Minimal view of `node:worker_threads`' Worker used here. */
@@ -217,19 +259,23 @@ export async function createDataParallel(opts: DataParallelOptions): Promise<Dat
   const paramsSab = new SharedArrayBuffer(4 * size);
   const gradSab = new SharedArrayBuffer(4 * size * rows * nw);
   const lossSab = new SharedArrayBuffer(8 * tasks * nw);
-  await roundTrip(() => ({ type: 'buffers', params: paramsSab, grad: gradSab, losses: lossSab }));
+  const reducedSab = new SharedArrayBuffer(4 * size * rows);
+  const reducedLossSab = new SharedArrayBuffer(8 * tasks);
+  const barrier = new SharedArrayBuffer(4);
+  await roundTrip(() => ({
+    type: 'buffers',
+    workers: nw,
+    params: paramsSab,
+    grad: gradSab,
+    losses: lossSab,
+    reduced: reducedSab,
+    reducedLosses: reducedLossSab,
+    barrier,
+  }));
   const params = new Float32Array(paramsSab);
-  const slots = Array.from(
-    { length: nw },
-    (_, i) => new Float32Array(gradSab, 4 * size * rows * i, size * rows),
-  );
-  const lossSlots = Array.from(
-    { length: nw },
-    (_, i) => new Float64Array(lossSab, 8 * tasks * i, tasks),
-  );
-  const grad = new Float32Array(size * rows);
-  const acc = new Float64Array(size * rows);
-  const losses = new Float64Array(tasks);
+  const grad = new Float32Array(reducedSab);
+  const losses = new Float64Array(reducedLossSab);
+  let generation = 0;
   let batchRows = -1;
 
   return {
@@ -265,21 +311,15 @@ export async function createDataParallel(opts: DataParallelOptions): Promise<Dat
     async gradient() {
       if (batchRows < 0) throw new ConfigError('DataParallel.gradient: call setBatch first');
       const ranges = shardRanges(batchRows, nw);
-      await roundTrip((i) => ({ type: 'step', lo: ranges[i]![0], hi: ranges[i]![1] }));
-      // g = Σ_w (n_w / B) g_w, accumulated in float64.
       const scale = ranges.map(([lo, hi]) => (hi - lo) / batchRows);
-      acc.fill(0);
-      for (let w = 0; w < nw; w++) {
-        const slot = slots[w]!;
-        const c = scale[w] as number;
-        for (let j = 0; j < acc.length; j++) acc[j] = (acc[j] as number) + c * (slot[j] as number);
-      }
-      grad.set(acc);
-      for (let t = 0; t < tasks; t++) {
-        let s = 0;
-        for (let w = 0; w < nw; w++) s += (scale[w] as number) * (lossSlots[w]![t] as number);
-        losses[t] = s;
-      }
+      generation++;
+      await roundTrip((i) => ({
+        type: 'step',
+        lo: ranges[i]![0],
+        hi: ranges[i]![1],
+        scale,
+        generation,
+      }));
       return { grad, losses };
     },
     async dispose() {
