@@ -178,6 +178,20 @@ export interface BenchPlan {
   readonly notes: readonly string[];
 }
 
+/** `task auc 0.8312 …`: the first headline metric of each task, for the per-run log line. */
+function headlineText(
+  test: TaskMetrics,
+  tasks: readonly { readonly id: string; readonly kind: keyof typeof METRICS_BY_KIND }[],
+): string {
+  return tasks
+    .flatMap((t) => {
+      const metric = METRICS_BY_KIND[t.kind][0]!;
+      const v = test[t.id]?.[metric];
+      return v === undefined ? [] : [`${t.id} ${metric} ${formatNumber(v)}`];
+    })
+    .join('  ');
+}
+
 /** One planned run of a bench. */
 export interface PlannedRun {
   /** Method id, or `single-task` for a baseline. */
@@ -354,6 +368,7 @@ export async function runBench(opts: RunBenchOptions): Promise<BenchOutcome> {
       resume: await runStarted(dir),
       report: false,
       label,
+      epochLog: false,
     });
     if (result.status === 'interrupted') {
       interrupted = true;
@@ -362,6 +377,9 @@ export async function runBench(opts: RunBenchOptions): Promise<BenchOutcome> {
     const fin = await finishedRun(dir);
     done.set(r, fin ?? { test: result.test, seconds: result.seconds });
     base += stepsOf(r);
+    progress.log(
+      `${label}: ${headlineText(result.test, tasks)}  (${formatNumber(result.seconds, 1)} s)`,
+    );
   }
   progress.done();
 

@@ -219,8 +219,10 @@ export interface RunTrainingOptions {
   readonly registry?: Registry;
   /** Write report.html at the end (default true). */
   readonly report?: boolean;
-  /** Extra lines for the epoch log (e.g. the bench run label). */
+  /** Prefix of the epoch log lines (e.g. the bench run label). */
   readonly label?: string;
+  /** One log line per epoch (default true; a bench logs one line per run instead). */
+  readonly epochLog?: boolean;
 }
 
 /** What {@link runTraining} returns. */
@@ -393,9 +395,10 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
                 })
                 .join(' ')}`
             : '';
-        progress.log(
-          `${opts.label !== undefined ? `${opts.label}  ` : ''}epoch ${e.epoch + 1}/${config.epochs}  step ${e.step}/${totalSteps}  loss ${lossText(taskIds, e.meanLosses)}${validText}  (${formatDuration(seconds)})`,
-        );
+        if (opts.epochLog !== false)
+          progress.log(
+            `${opts.label !== undefined ? `${opts.label}  ` : ''}epoch ${e.epoch + 1}/${config.epochs}  step ${e.step}/${totalSteps}  loss ${lossText(taskIds, e.meanLosses)}${validText}  (${formatDuration(seconds)})`,
+          );
         epochStart = performance.now();
       },
     });
