@@ -2,7 +2,7 @@ import { test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { matrixArb, psdArb } from '../testing/arbitraries.js';
 import { eigh, numericalRank, rankTolerance, spectralFunction } from './eigen.js';
-import { identity, matMul, maxAbs, symmetrize, transpose } from './matrix.js';
+import { identityMatrix, matMul, maxAbs, symmetrize, transpose } from './matrix.js';
 import { ShapeError, SolverError } from '../core/errors.js';
 
 const symArb = matrixArb({ rows: { min: 1, max: 7 }, cols: { min: 1, max: 7 } }).map((m) => {
@@ -23,7 +23,7 @@ describe('eigh', () => {
   test('diagonal and repeated eigenvalues', () => {
     const e = eigh([2, 0, 0, 0, 5, 0, 0, 0, 2], 3);
     expect(Array.from(e.values)).toEqual([5, 2, 2]);
-    const i = eigh(identity(4), 4);
+    const i = eigh(identityMatrix(4), 4);
     expect(Array.from(i.values)).toEqual([1, 1, 1, 1]);
     expect(eigh(new Float64Array(9), 3).values.every((v) => v === 0)).toBe(true);
   });
@@ -38,7 +38,7 @@ describe('eigh', () => {
       const rec = matMul(lv, transpose(e.vectors, n, n), n, n, n);
       expect(maxAbs(rec.map((v, i) => v - a[i]!))).toBeLessThan(1e-12);
       const vtv = matMul(transpose(e.vectors, n, n), e.vectors, n, n, n);
-      expect(maxAbs(vtv.map((v, i) => v - identity(n)[i]!))).toBeLessThan(1e-12);
+      expect(maxAbs(vtv.map((v, i) => v - identityMatrix(n)[i]!))).toBeLessThan(1e-12);
       for (let k = 1; k < n; k++) expect(e.values[k]!).toBeLessThanOrEqual(e.values[k - 1]!);
     },
   );

@@ -30,7 +30,7 @@ export function assertLength(
 }
 
 /** n×n identity. */
-export function identity(n: number): Float64Array {
+export function identityMatrix(n: number): Float64Array {
   const out = new Float64Array(n * n);
   for (let i = 0; i < n; i++) out[i * n + i] = 1;
   return out;
