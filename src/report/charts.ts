@@ -307,6 +307,7 @@ export function buildCharts(input: ReportInput, maxPoints: number = MAX_POINTS):
           y: 'weight',
           color: { title: 'task', domain: taskOrder },
           sharedY: true,
+          zeroY: true,
         },
       ),
     });
@@ -365,6 +366,8 @@ interface FacetOptions {
   readonly sharedY?: boolean;
   readonly yDomain?: readonly [number, number];
   readonly zeroRule?: boolean;
+  /** Include 0 in the y scale (weights: a constant weight then reads as a level, not noise). */
+  readonly zeroY?: boolean;
 }
 
 /** Small multiples of lines: one panel per `panel` value, one coloured line per `series`. */
@@ -380,7 +383,8 @@ function facetLines(
   const line = {
     mark: {
       type: 'line',
-      interpolate: 'monotone',
+      // Per-step series are noisy: a smoothing spline would overshoot between points.
+      interpolate: o.points === true ? 'monotone' : 'linear',
       point: o.points === true ? { size: 18 } : false,
     },
     encoding: {
@@ -390,7 +394,7 @@ function facetLines(
         type: 'quantitative',
         title: o.y,
         scale: {
-          zero: false,
+          zero: o.zeroY === true,
           ...(o.yDomain !== undefined ? { domain: [...o.yDomain] } : {}),
         },
       },

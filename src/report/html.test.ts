@@ -1,7 +1,7 @@
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { buildCharts, downsample, prefixIds } from './charts.js';
-import { escapeHtml, formatStat, renderReport, resultsTable } from './html.js';
+import { compactJson, escapeHtml, formatStat, renderReport, resultsTable } from './html.js';
 import { sampleReportInput } from './sample.js';
 import type { ReportInput } from './types.js';
 
@@ -62,6 +62,37 @@ describe('escapeHtml / formatStat', () => {
     expect(formatStat({ mean: 0.81234, std: 0.00421, n: 3 })).toBe('0.8123 ± 0.0042');
     expect(formatStat({ mean: 0.81234, std: 0, n: 1 })).toBe('0.8123');
     expect(formatStat({ mean: -12.345, std: 1.5, n: 2 }, 2)).toBe('−12.35 ± 1.50');
+  });
+});
+
+describe('compactJson', () => {
+  it('keeps arrays of scalars on one line and round-trips through JSON.parse', () => {
+    const v = {
+      a: { id: 'x', hidden: [64, 32], tags: ['p', null] },
+      list: [{ b: 1 }],
+      e: [],
+      o: {},
+    };
+    const text = compactJson(v);
+    expect(text).toBe(
+      [
+        '{',
+        '  "a": {',
+        '    "id": "x",',
+        '    "hidden": [64, 32],',
+        '    "tags": ["p", null]',
+        '  },',
+        '  "list": [',
+        '    {',
+        '      "b": 1',
+        '    }',
+        '  ],',
+        '  "e": [],',
+        '  "o": {}',
+        '}',
+      ].join('\n'),
+    );
+    expect(JSON.parse(text)).toEqual(v);
   });
 });
 
