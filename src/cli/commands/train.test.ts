@@ -145,6 +145,26 @@ describe('runTraining', () => {
   });
 });
 
+describe('installInterrupt', () => {
+  it('asks for a stop on the first Ctrl-C and quits on the second', () => {
+    const cap = capture();
+    let quits = 0;
+    const before = process.listenerCount('SIGINT');
+    const i = installInterrupt(cap.io, () => quits++);
+    expect(i.requested).toBe(false);
+    process.emit('SIGINT');
+    expect(i.requested).toBe(true);
+    expect(quits).toBe(0);
+    process.emit('SIGINT');
+    expect(quits).toBe(1);
+    i.dispose();
+    expect(process.listenerCount('SIGINT')).toBe(before);
+    expect(cap.err()).toBe(
+      '\nmanytask: Ctrl-C: stopping after the current step and writing a checkpoint (Ctrl-C again quits at once)\n',
+    );
+  });
+});
+
 describe('stepRecord', () => {
   it('keys values by task and cosines by pair, leaving non-finite values out', () => {
     const rec = stepRecord({
