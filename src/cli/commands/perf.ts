@@ -451,11 +451,12 @@ export async function runPerf(o: RunOptions): Promise<{
               o.progress(`${id} ${model} K=${k} ${variant}: unavailable (${made.unavailable})`);
               continue;
             }
-            // 10-step cycles: two timed cycles and no warm-up cycle (the same kernels and code
-            // ran in the rows before), which keeps the whole command under 3 minutes.
+            // 10-step cycles: one timed cycle per 5 requested steps (one by default) and no
+            // warm-up cycle (the same kernels and code ran in the rows before), which keeps the
+            // whole command under 3 minutes.
             const reps =
               made.steps > 1
-                ? { warmup: 0, reps: Math.min(o.reps, 2) }
+                ? { warmup: 0, reps: Math.max(1, Math.floor(o.reps / 5)) }
                 : { warmup: o.warmup, reps: o.reps };
             let r: Awaited<ReturnType<typeof measureStep>>;
             try {
@@ -610,7 +611,7 @@ const USAGE = [
   '',
   `  --backends  any of ${Object.keys(backendPaths()).join(', ')}`,
   `              (default ${DEFAULT_BACKENDS.join(',')}; unavailable paths are reported, not errors)`,
-  '  --reps N    timed steps per row after --warmup N (default 5 and 1; 10-step cycles: 2 and 0)',
+  '  --reps N    timed steps per row after --warmup N (default 5 and 1; 10-step cycles: N/5, no warm-up)',
   '  --quick     3 timed steps per row',
   '  --json      one JSON object: machine, backends, rows, targets',
   '',
