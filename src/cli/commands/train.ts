@@ -343,14 +343,21 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
       await writeJsonAtomic(join(dir, RUN_FILES.meta), meta);
     };
     const evalRng = (): ReturnType<typeof createRng> => createRng(config.seed);
-    const evalSplit = async (split: Dataset['valid']): Promise<TaskMetrics> =>
-      split.n === 0
-        ? {}
-        : (await evaluate(model, split, { batchSize: 1024, rng: evalRng() })).perTask;
-
-    let epochStart = performance.now();
     // Fallbacks are explicit: every warning is in metrics.jsonl; the console gets each one once.
     const warned = new Set<string>();
+    const warnOnce = (where: string, w: string): void => {
+      if (warned.has(w)) return;
+      warned.add(w);
+      progress.log(`warning (${where}): ${w}`);
+    };
+    const evalSplit = async (split: Dataset['valid'], name: string): Promise<TaskMetrics> => {
+      if (split.n === 0) return {};
+      const r = await evaluate(model, split, { batchSize: 1024, rng: evalRng() });
+      for (const w of r.warnings) warnOnce(`${name} evaluation`, w);
+      return r.perTask;
+    };
+
+    let epochStart = performance.now();
     let lastLoss = '';
     const stepsPerEpoch = Math.ceil(dataset.train.n / config.batchSize);
     const result = await run.run(state, {
@@ -363,18 +370,14 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
       onCheckpoint: async (_ckpt, s) => saveCheckpoint(s, 'running'),
       onStep: async (r) => {
         lastLoss = lossText(taskIds, r.losses);
-        for (const w of r.warnings) {
-          if (warned.has(w)) continue;
-          warned.add(w);
-          progress.log(`warning (step ${r.step}): ${w}`);
-        }
+        for (const w of r.warnings) warnOnce(`step ${r.step}`, w);
         if (r.step % config.logEvery === 0 || r.warnings.length > 0)
           await writer.append(stepRecord(r));
         progress.update(base + r.step + 1, `loss ${lastLoss}`);
       },
       onEpoch: async (e: EpochSummary) => {
         const evalNow = (e.epoch + 1) % config.evalEvery === 0 || e.epoch + 1 === config.epochs;
-        const valid = evalNow ? await evalSplit(dataset.valid) : undefined;
+        const valid = evalNow ? await evalSplit(dataset.valid, 'validation') : undefined;
         const seconds = (performance.now() - epochStart) / 1000;
         const rec: EpochRecord = {
           kind: 'epoch',
@@ -415,8 +418,8 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
         tasks,
       };
     }
-    const valid = await evalSplit(dataset.valid);
-    const test = await evalSplit(dataset.test);
+    const valid = await evalSplit(dataset.valid, 'validation');
+    const test = await evalSplit(dataset.test, 'test');
     const final: FinalRecord = { kind: 'final', step: state.train.step, valid, test };
     await writer.append(final);
     await saveCheckpoint(state, 'complete');
