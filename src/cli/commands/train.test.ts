@@ -218,6 +218,32 @@ describe('manytask train (CLI)', () => {
     expect(c.out()).toBe(`${dir}: the run is already complete (4 steps); nothing to resume\n`);
   });
 
+  it('draws a progress bar on a terminal and plain epoch lines otherwise', async () => {
+    const args = (out: string): string[] => [
+      'train',
+      '--dataset',
+      'mmoe-synthetic',
+      '--dataset-options',
+      '{"dim":4,"numSines":1,"nTrain":80,"nValid":20,"nTest":20}',
+      '--arch-options',
+      '{"hidden":[4]}',
+      '--epochs',
+      '2',
+      '--batch-size',
+      '40',
+      '--out',
+      out,
+    ];
+    let tty = '';
+    const ttyIo: CliIo = { stdout: (t) => (tty += t), stderr: () => {}, isTTY: true };
+    expect(await runCli(args(join(root, 'tty')), ttyIo)).toBe(0);
+    expect(tty).toMatch(/\rew \[█+░*\] +\d+% \d\/4 elapsed \d:\d\d ETA \d:\d\d {2}loss y1 /);
+    const plain = capture();
+    expect(await runCli(args(join(root, 'plain')), plain.io)).toBe(0);
+    expect(plain.out()).not.toContain('\r');
+    expect(plain.out().match(/^epoch \d\/2 {2}step \d\/4 {2}loss y1 /gm)).toHaveLength(2);
+  });
+
   it.each([
     [
       ['--resume', '/nowhere'],
