@@ -166,7 +166,9 @@ for (const arch of ARCHS) {
         return c.filter((x) => x < 0).length / Math.max(1, c.length);
       }),
     );
-    const dropped = all.filter((r) => r.diagnostics?.gdodConflict !== undefined);
+    const gdodW = all.filter(
+      (r) => r.diagnostics?.gdodRank !== undefined && r.weights !== undefined,
+    );
     const aux = all.map((r) => r.diagnostics?.cogradAuxRatio).filter((x) => x !== undefined);
     let T = '—';
     if (['ew', 'gdod', 'cograd', 'cograd-g100', 'cograd-outer'].includes(m.id)) {
@@ -179,8 +181,8 @@ for (const arch of ARCHS) {
       m.label,
       pm(cos, 3),
       pm(neg, 2),
-      dropped.length > 0
-        ? `${((100 * dropped.filter((r) => r.diagnostics.gdodConflict > 0).length) / dropped.length).toFixed(0)} %`
+      gdodW.length > 0
+        ? TASKS.map((t) => pm(stat(gdodW.map((r) => r.weights[t])), 2)).join(', ')
         : '—',
       aux.length > 0 ? pm(stat(aux), 4) : '—',
       T,
@@ -193,7 +195,7 @@ for (const arch of ARCHS) {
           'method',
           'cos(g₁, g₂) over training',
           'share of steps with cos < 0',
-          'GDOD: steps with a conflict direction dropped',
+          'GDOD: mean w (income_high, never_married)',
           'CoGrad: ‖d − Σg‖/‖Σg‖',
           `final T₁₂ (×1e-3, η = ${ETA})`,
         ],
