@@ -2,6 +2,7 @@
  * Worker entry of {@link createDataParallel} (`./parallel.ts`): one tfjs wasm instance per
  * thread, one program, gradients written into this worker's slot of the shared buffer.
  */
+import { readFileSync } from 'node:fs';
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { initBackend } from './init.js';
 import {
@@ -30,6 +31,19 @@ let lossSlots: Float64Array[] = [];
 let reduced: Float32Array = new Float32Array(0);
 let reducedLosses: Float64Array = new Float64Array(0);
 let barrier: Int32Array = new Int32Array(1);
+let cpu: Float64Array = new Float64Array(1);
+
+/** This thread's CPU time (user + system) in ms, from Linux procfs; NaN elsewhere. */
+function threadCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat(5) (utime, stime), in clock ticks of 10 ms (USER_HZ = 100).
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
 let batch: ShardBatch = {};
 
 const reply = (m: FromWorker): void => port.postMessage(m);
@@ -71,6 +85,8 @@ async function handle(m: ToWorker): Promise<void> {
       reduced = new Float32Array(m.reduced);
       reducedLosses = new Float64Array(m.reducedLosses);
       barrier = new Int32Array(m.barrier);
+      cpu = new Float64Array(m.cpu);
+      cpu[index] = threadCpuMs();
       reply({ type: 'ok' });
       return;
     }
@@ -109,6 +125,7 @@ async function handle(m: ToWorker): Promise<void> {
             sum += (m.scale[w] as number) * (lossSlots[w]![t] as number);
           reducedLosses[t] = sum;
         }
+      cpu[index] = threadCpuMs();
       reply({ type: 'ok' });
       return;
     }

@@ -147,6 +147,18 @@ describe('createDataParallel (2 workers, wasm)', () => {
     dp.params.set(flatParams());
   });
 
+  it('reports each worker thread its cumulative CPU time (Linux procfs), never decreasing', async () => {
+    const dp = pools[0] ?? (await pool('ew'));
+    const before = dp.threadCpuMs();
+    expect(before).toHaveLength(2);
+    await dp.gradient();
+    const after = dp.threadCpuMs();
+    after.forEach((c, i) => {
+      if (process.platform === 'linux') expect(c).toBeGreaterThanOrEqual(before[i]!);
+      else expect(Number.isNaN(c) || c >= before[i]!).toBe(true);
+    });
+  });
+
   it('per-task Jacobian rows (K × D) equal the single-thread ones', async () => {
     const dp = await pool('jacobian');
     expect(dp.rows).toBe(3);

@@ -91,6 +91,12 @@ export interface DataParallel {
   setBatch(batch: ShardBatch): Promise<void>;
   /** One gradient evaluation over the current batch. The returned buffers are reused. */
   gradient(): Promise<ParallelGradient>;
+  /**
+   * CPU time each worker thread has used so far, in ms (from `/proc/thread-self/stat`, 10 ms
+   * resolution; NaN where unavailable). Differences over many steps give the per-step critical
+   * path, max over workers, which a busy machine does not inflate the way it inflates wall time.
+   */
+  threadCpuMs(): number[];
   /** Terminates the workers. Idempotent. */
   dispose(): Promise<void>;
 }
@@ -118,6 +124,8 @@ export type ToWorker =
       readonly reducedLosses: SharedArrayBuffer;
       /** Int32 barrier counter. */
       readonly barrier: SharedArrayBuffer;
+      /** Per-worker thread CPU time in ms (float64), written after each step (Linux only). */
+      readonly cpu: SharedArrayBuffer;
     }
   | {
       readonly type: 'batch';
@@ -262,6 +270,8 @@ export async function createDataParallel(opts: DataParallelOptions): Promise<Dat
   const reducedSab = new SharedArrayBuffer(4 * size * rows);
   const reducedLossSab = new SharedArrayBuffer(8 * tasks);
   const barrier = new SharedArrayBuffer(4);
+  const cpuSab = new SharedArrayBuffer(8 * nw);
+  const cpu = new Float64Array(cpuSab).fill(NaN);
   await roundTrip(() => ({
     type: 'buffers',
     workers: nw,
@@ -271,6 +281,7 @@ export async function createDataParallel(opts: DataParallelOptions): Promise<Dat
     reduced: reducedSab,
     reducedLosses: reducedLossSab,
     barrier,
+    cpu: cpuSab,
   }));
   const params = new Float32Array(paramsSab);
   const grad = new Float32Array(reducedSab);
@@ -322,6 +333,7 @@ export async function createDataParallel(opts: DataParallelOptions): Promise<Dat
       }));
       return { grad, losses };
     },
+    threadCpuMs: () => Array.from(cpu),
     async dispose() {
       if (closed) return;
       closed = true;
