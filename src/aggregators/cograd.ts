@@ -318,7 +318,7 @@ export const cogradEntry: RegistryEntry<Aggregator<EmptyState>> = {
   summary:
     'Adds to each task gradient an auxiliary term that ascends the transference between tasks (element-wise Hessian approximation by default).',
   reference:
-    'Yang, Zhao, Liu, Wang & Zheng, "Gradient Coordination for Quantifying and Maximizing Knowledge Transference in Multi-Task Learning", SIGIR 2023 (arXiv 2303.05847). CoGrad: no official code. Default rule follows a third-party implementation quoting the paper\'s Eq. 10 (unverified); see docs/methods/cograd.md.',
+    'CoGrad: no official code; the default rule follows a third-party implementation quoting the paper\'s equation 10 (unverified); see docs. Yang, Zhao, Liu, Wang & Zheng, "Gradient Coordination for Quantifying and Maximizing Knowledge Transference in Multi-Task Learning", SIGIR 2023 (arXiv 2303.05847); docs/methods/cograd.md.',
   evidence: 'recon',
   cost: {
     backward: 'K',

@@ -65,7 +65,7 @@ export const gdodEntry: RegistryEntry<Aggregator<EmptyState>> = {
   summary:
     'Splits the task gradients on an orthonormal basis of their span into task-shared and task-conflict directions and updates along the shared ones.',
   reference:
-    'Dong, Wu, Xiong, Li, Cheng, He, Qian, Cao & Mo, "GDOD: Effective Gradient Descent using Orthogonal Decomposition for Multi-Task Learning", CIKM 2022 (arXiv 2301.13465). GDOD: update rule reconstructed from the paper\'s abstract (no official code); see docs/methods/gdod.md.',
+    'GDOD: update rule reconstructed from the paper\'s abstract (no official code); see docs. Dong, Wu, Xiong, Li, Cheng, He, Qian, Cao & Mo, "GDOD: Effective Gradient Descent using Orthogonal Decomposition for Multi-Task Learning", CIKM 2022 (arXiv 2301.13465); docs/methods/gdod.md.',
   evidence: 'recon',
   cost: {
     backward: 'K',

@@ -440,7 +440,7 @@ export const gumbelMatrixEntry: RegistryEntry<ArchitectureBuilder> = architectur
     summary:
       'Learns which components of each routed layer every task uses (binary allocations by Gumbel-Softmax with straight-through sampling).',
     reference:
-      'Maziarz, Kokiopoulou, Gesmundo, Sbaiz, Bartok & Berent, "Flexible Multi-task Networks by Learning Parameter Allocation" (earlier "Gumbel-Matrix Routing for Flexible Multi-task Learning"), arXiv 1910.04915. Ported from the authors\' official code (google-research/google-research: learning_parameter_allocation).',
+      'Ported from the authors\' official code (google-research/google-research: learning_parameter_allocation). Maziarz, Kokiopoulou, Gesmundo, Sbaiz, Bartok & Berent, "Flexible Multi-task Networks by Learning Parameter Allocation" (earlier "Gumbel-Matrix Routing for Flexible Multi-task Learning"), arXiv 1910.04915; docs/architectures/gumbel-matrix.md.',
     evidence: 'code',
     cost: {
       backward: 'K (params mode) or 1 trunk + K heads (features mode)',

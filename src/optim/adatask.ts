@@ -283,7 +283,7 @@ export const adataskEntry: RegistryEntry<TaskOptimizer<AdataskState>> = {
   summary:
     'Separates the adaptive optimiser’s accumulators (and hence learning rates) of each task on every shared parameter; reports the AU/rAU task-dominance metric.',
   reference:
-    'Yang, Pan, Wang, Yu, Shen, Chen, Xiao, Jiang & Guo, "AdaTask: A Task-Aware Adaptive Learning Rate Approach to Multi-Task Learning", AAAI 2023 (arXiv 2211.15055). Adam variant ported from the authors\' official code (EnnengYang/AdaTask). AdaGrad and RMSProp variants and the rAU normalisation: reconstructed from the paper\'s abstract; the official code covers Adam only; see docs/methods/adatask.md.',
+    'Adam variant ported from the authors\' official code (EnnengYang/AdaTask); the AdaGrad and RMSProp variants and the rAU normalisation are reconstructed from the paper\'s abstract (the official code covers Adam only); see docs. Yang, Pan, Wang, Yu, Shen, Chen, Xiao, Jiang & Guo, "AdaTask: A Task-Aware Adaptive Learning Rate Approach to Multi-Task Learning", AAAI 2023 (arXiv 2211.15055); docs/methods/adatask.md.',
   evidence: 'code',
   cost: {
     backward: 'K',

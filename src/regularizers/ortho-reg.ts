@@ -260,7 +260,7 @@ export const orthoRegEntry: RegistryEntry<Regularizer> = {
   summary:
     'Penalises the squared cosine between task gradients on the shared parameters, pushing them towards orthogonality (second order).',
   reference:
-    'Suteu & Guo, "Regularizing Deep Multi-Task Networks using Orthogonal Gradients", arXiv 1912.06844 (ICLR 2020 submission). Squared-cosine form as in third-party implementations (danielmao2019/Pylon cosreg.py); the paper\'s exact form is unverified; see docs/methods/ortho-reg.md.',
+    'Squared-cosine form as in third-party implementations (danielmao2019/Pylon cosreg); the paper\'s exact form is unverified; see docs. Suteu & Guo, "Regularizing Deep Multi-Task Networks using Orthogonal Gradients", arXiv 1912.06844 (ICLR 2020 submission); docs/methods/ortho-reg.md.',
   evidence: 'code-3p',
   cost: {
     backward: '≈3K (K with graph kept + one through them); wrtRepresentation: K head passes + 1',
