@@ -26,6 +26,9 @@ const registry = createRegistry([
     hidden: { type: 'integer', default: 64, min: 1, description: '' },
   }),
   entry('ew', 'loss-weighting', {}),
+  entry('ortho-reg', 'regularizer', {
+    weight: { type: 'number', default: 0.1, min: 0, description: '' },
+  }),
   entry('cagrad', 'aggregator', {
     c: { type: 'number', default: 0.4, min: 0, description: '' },
   }),
@@ -59,7 +62,7 @@ describe('parseRunConfig', () => {
       architecture: { id: 'shared-bottom', hidden: 64 },
       method: { id: 'ew' },
       optimizer: { id: 'adam', learningRate: 0.001 },
-      engine: { mode: 'params', jacobianEvery: 1 },
+      engine: { mode: 'params', jacobianEvery: 1, onNonFinite: 'throw' },
       epochs: 3,
       batchSize: 256,
       seed: 0,
@@ -73,30 +76,48 @@ describe('parseRunConfig', () => {
     const raw = {
       method: { id: 'cagrad', c: 0.5 },
       architecture: { id: 'shared-bottom', hidden: 16 },
-      engine: { mode: 'features', jacobianEvery: 2 },
+      engine: { mode: 'features', jacobianEvery: 2, onNonFinite: 'skip' },
+      regularizers: [{ id: 'ortho-reg', weight: 0.5 }],
       epochs: 1,
       seed: 42,
     };
     const c = parseRunConfig(raw, registry, file);
     expect(c.method).toEqual({ id: 'cagrad', kind: 'aggregator', options: { c: 0.5 } });
-    expect(c.engine).toEqual({ mode: 'features', jacobianEvery: 2 });
+    expect(c.engine).toEqual({ mode: 'features', jacobianEvery: 2, onNonFinite: 'skip' });
+    expect(c.regularizers).toEqual([{ id: 'ortho-reg', options: { weight: 0.5 } }]);
     expect(parseRunConfig(runConfigToJson(c), registry, file)).toEqual(c);
   });
 
   it.each([
     [
       { epoch: 3 },
-      'run.json: unknown key `epoch`; allowed keys: dataset, architecture, method, optimizer, engine, epochs, batchSize, seed, evalEvery, logEvery, tasks',
+      'run.json: unknown key `epoch`; allowed keys: dataset, architecture, method, optimizer, engine, epochs, batchSize, seed, evalEvery, logEvery, tasks, regularizers',
     ],
     [
       { engine: { modee: 'params' } },
-      'run.json: unknown key `engine.modee`; allowed keys in `engine`: mode, jacobianEvery',
+      'run.json: unknown key `engine.modee`; allowed keys in `engine`: mode, jacobianEvery, onNonFinite',
     ],
     [
       { engine: { mode: 'both' } },
       "run.json: `engine.mode` must be 'params' or 'features', got \"both\"",
     ],
     [{ engine: 'fast' }, 'run.json: `engine` must be an object, got "fast"'],
+    [
+      { engine: { onNonFinite: 'ignore' } },
+      "run.json: `engine.onNonFinite` must be 'throw' or 'skip', got \"ignore\"",
+    ],
+    [
+      { regularizers: { id: 'ortho-reg' } },
+      'run.json: `regularizers` must be a list of { "id": ..., ...options }, got {"id":"ortho-reg"}',
+    ],
+    [
+      { regularizers: [{ id: 'ortho-reg' }, { id: 'ew' }] },
+      "run.json: `regularizers[1].id`: 'ew' is a loss-weighting, not a regularizer (run `manytask list --kind regularizer`)",
+    ],
+    [
+      { regularizers: [{ id: 'ortho-reg', weight: -1 }] },
+      'run.json: `regularizers[0]`: ortho-reg: option `weight` must be ≥ 0, got -1',
+    ],
     [
       { engine: { jacobianEvery: 0 } },
       'run.json: `engine.jacobianEvery` must be an integer ≥ 1, got 0',

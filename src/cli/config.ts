@@ -41,6 +41,8 @@ export interface EngineConfig {
   readonly mode: 'params' | 'features';
   /** Recompute the Jacobian every this many steps (Gramian weightings reuse the weights between). */
   readonly jacobianEvery: number;
+  /** On a NaN/Inf loss, gradient or update: stop with an error, or skip the step (reported). */
+  readonly onNonFinite: 'throw' | 'skip';
 }
 
 /** A validated run configuration. */
@@ -57,6 +59,8 @@ export interface RunConfig {
   readonly evalEvery: number;
   /** Write a `step` line to metrics.jsonl every this many steps. */
   readonly logEvery: number;
+  /** Regularisers added to the objective (e.g. `ortho-reg`), each with its options. */
+  readonly regularizers: readonly ComponentRef[];
   /** Train only these tasks of the data set (absent: all; one task = a single-task baseline). */
   readonly tasks?: readonly string[];
 }
@@ -67,7 +71,7 @@ export const RUN_DEFAULTS = {
   architecture: 'shared-bottom',
   method: 'ew',
   optimizer: 'adam',
-  engine: { mode: 'params', jacobianEvery: 1 },
+  engine: { mode: 'params', jacobianEvery: 1, onNonFinite: 'throw' },
   epochs: 3,
   batchSize: 256,
   seed: 0,
@@ -87,8 +91,9 @@ const TOP_KEYS = [
   'evalEvery',
   'logEvery',
   'tasks',
+  'regularizers',
 ] as const;
-const ENGINE_KEYS = ['mode', 'jacobianEvery'] as const;
+const ENGINE_KEYS = ['mode', 'jacobianEvery', 'onNonFinite'] as const;
 
 /** Where each value came from, for error messages: a file, or the flag that set it. */
 export interface ConfigOrigin {
@@ -142,6 +147,7 @@ function integer(origin: ConfigOrigin, path: string, v: unknown, min: number): n
 }
 
 const KIND_HINT: Readonly<Record<string, string>> = {
+  regularizers: 'regularizer',
   dataset: 'dataset',
   architecture: 'architecture',
   method: 'aggregator, loss-weighting, task optimizer or bilevel',
@@ -151,18 +157,19 @@ const KIND_HINT: Readonly<Record<string, string>> = {
 function component(
   origin: ConfigOrigin,
   registry: Registry,
-  key: 'dataset' | 'architecture' | 'method' | 'optimizer',
+  key: 'dataset' | 'architecture' | 'method' | 'optimizer' | `regularizers[${number}]`,
   raw: unknown,
   kinds: readonly EntryKind[],
 ): ComponentRef & { kind: EntryKind } {
+  const hint = KIND_HINT[key.replace(/\[\d+\]$/, '')];
   if (!isPlainObject(raw))
     throw new ConfigError(
-      `${where(origin, key)} must be an object with an \`id\` (e.g. { "id": "${RUN_DEFAULTS[key]}" }), got ${describe(raw)}`,
+      `${where(origin, key)} must be an object with an \`id\` (e.g. { "id": "${key.startsWith('regularizers') ? 'ortho-reg' : (RUN_DEFAULTS[key as keyof typeof RUN_DEFAULTS] as string)}" }), got ${describe(raw)}`,
     );
   const { id, ...options } = raw;
   if (typeof id !== 'string' || id === '')
     throw new ConfigError(
-      `${where(origin, `${key}.id`)} must be ${an(KIND_HINT[key] ?? key)} id (run \`manytask list --kind ${kinds[0]}\`), got ${describe(id)}`,
+      `${where(origin, `${key}.id`)} must be ${an(hint ?? key)} id (run \`manytask list --kind ${kinds[0]}\`), got ${describe(id)}`,
     );
   let entry;
   try {
@@ -174,7 +181,7 @@ function component(
   }
   if (!kinds.includes(entry.kind))
     throw new ConfigError(
-      `${where(origin, `${key}.id`)}: '${id}' is ${an(entry.kind)}, not ${an(KIND_HINT[key] ?? key)} (run \`manytask list --kind ${kinds[0]}\`)`,
+      `${where(origin, `${key}.id`)}: '${id}' is ${an(entry.kind)}, not ${an(hint ?? key)} (run \`manytask list --kind ${kinds[0]}\`)`,
     );
   let validated: Record<string, unknown>;
   try {
@@ -248,6 +255,19 @@ export function parseRunConfig(raw: unknown, registry: Registry, origin: ConfigO
       `${where(origin, 'seed')} must be an integer in [0, 4294967295], got ${describe(seed)}`,
     );
   const strip = ({ id, options }: ComponentRef): ComponentRef => ({ id, options });
+  const onNonFinite = or(engineRaw['onNonFinite'], RUN_DEFAULTS.engine.onNonFinite);
+  if (onNonFinite !== 'throw' && onNonFinite !== 'skip')
+    throw new ConfigError(
+      `${where(origin, 'engine.onNonFinite')} must be 'throw' or 'skip', got ${describe(onNonFinite)}`,
+    );
+  const regsRaw = or(raw['regularizers'], []);
+  if (!Array.isArray(regsRaw))
+    throw new ConfigError(
+      `${where(origin, 'regularizers')} must be a list of { "id": ..., ...options }, got ${describe(regsRaw)}`,
+    );
+  const regularizers = regsRaw.map((r: unknown, i) =>
+    strip(component(origin, registry, `regularizers[${i}]`, r, ['regularizer'])),
+  );
   const optimizer = component(
     origin,
     registry,
@@ -287,7 +307,9 @@ export function parseRunConfig(raw: unknown, registry: Registry, origin: ConfigO
         or(engineRaw['jacobianEvery'], RUN_DEFAULTS.engine.jacobianEvery),
         1,
       ),
+      onNonFinite,
     },
+    regularizers,
     epochs: integer(origin, 'epochs', or(raw['epochs'], RUN_DEFAULTS.epochs), 1),
     batchSize: integer(origin, 'batchSize', or(raw['batchSize'], RUN_DEFAULTS.batchSize), 1),
     seed,
@@ -311,6 +333,7 @@ export function runConfigToJson(c: RunConfig): Record<string, unknown> {
     seed: c.seed,
     evalEvery: c.evalEvery,
     logEvery: c.logEvery,
+    ...(c.regularizers.length > 0 ? { regularizers: c.regularizers.map(ref) } : {}),
     ...(c.tasks !== undefined ? { tasks: [...c.tasks] } : {}),
   };
 }

@@ -26,6 +26,8 @@ export interface StepRecord {
   readonly cosines?: Readonly<Record<string, number>>;
   /** Method-specific scalars (e.g. `gdodAllConflict`). */
   readonly diagnostics?: Readonly<Record<string, number>>;
+  /** Value of each regulariser's penalty, by id. */
+  readonly penalties?: Readonly<Record<string, number>>;
   readonly warnings?: readonly string[];
 }
 

@@ -165,6 +165,32 @@ describe('installInterrupt', () => {
   });
 });
 
+describe('runTraining with regularizers', () => {
+  it('adds the configured penalty and logs its value on every step line', async () => {
+    const dir = join(root, 'reg');
+    const c = parseRunConfig(
+      { ...tiny, epochs: 1, regularizers: [{ id: 'ortho-reg' }], engine: { onNonFinite: 'skip' } },
+      defaultRegistry,
+      { source: 'test' },
+    );
+    const r = await runTraining({
+      config: c,
+      dir,
+      interrupt: { requested: false },
+      progress: quiet,
+      report: false,
+    });
+    expect(r.status).toBe('complete');
+    const { records } = await readJsonl(join(dir, 'metrics.jsonl'));
+    const steps = (records as HistoryRecord[]).filter((x) => x.kind === 'step');
+    expect(steps).toHaveLength(4);
+    for (const s of steps) {
+      const p = s.kind === 'step' ? s.penalties?.['ortho-reg'] : undefined;
+      expect(Number.isFinite(p)).toBe(true);
+    }
+  });
+});
+
 describe('stepRecord', () => {
   it('keys values by task and cosines by pair, leaving non-finite values out', () => {
     const rec = stepRecord({

@@ -18,6 +18,7 @@ import type {
   Aggregator,
   GradientTransformation,
   LossWeighting,
+  Regularizer,
   TaskOptimizer,
 } from '../../core/types.js';
 import type { Dataset, DatasetLoader } from '../../data/types.js';
@@ -199,6 +200,7 @@ export function stepRecord(r: StepReport): StepRecord {
     ...(r.weights !== undefined ? { weights: byTask(r.weights) } : {}),
     ...(Object.keys(cosines).length > 0 ? { cosines } : {}),
     ...(Object.keys(diagnostics).length > 0 ? { diagnostics } : {}),
+    ...(Object.keys(r.penalties).length > 0 ? { penalties: { ...r.penalties } } : {}),
     ...(r.warnings.length > 0 ? { warnings: [...r.warnings] } : {}),
   };
 }
@@ -289,6 +291,10 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
         config.optimizer.options,
         'optimizer',
       ),
+      regularizers: config.regularizers.map((r) =>
+        registry.create<Regularizer>(r.id, r.options, 'regularizer'),
+      ),
+      onNonFinite: config.engine.onNonFinite,
       train: dataset.train,
       batchSize: config.batchSize,
       epochs: config.epochs,
