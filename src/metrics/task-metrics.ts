@@ -55,6 +55,22 @@ export const LOGLOSS_EPS = 1e-15;
 const kept = (mask: ArrayLike<number> | undefined, i: number): boolean =>
   mask === undefined || mask[i] !== 0;
 
+/** Mean of `term(i)` over the rows `0..n−1` that `mask` keeps; NaN when it keeps none. */
+function maskedMean(
+  n: number,
+  mask: ArrayLike<number> | undefined,
+  term: (i: number) => number,
+): number {
+  let s = 0;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (!kept(mask, i)) continue;
+    s += term(i);
+    count++;
+  }
+  return count > 0 ? s / count : Number.NaN;
+}
+
 /** σ(z) = 1 / (1 + e^−z), computed without overflow. */
 function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
@@ -85,18 +101,12 @@ export function binaryLogloss(
 ): number {
   const from = opts.from ?? 'probabilities';
   const eps = opts.eps ?? LOGLOSS_EPS;
-  let s = 0;
-  let n = 0;
-  for (let i = 0; i < scores.length; i++) {
-    if (!kept(opts.mask, i)) continue;
+  return maskedMean(scores.length, opts.mask, (i) => {
     const y = labels[i] as number;
-    s +=
-      from === 'logits'
-        ? loglossFromLogit(scores[i] as number, y)
-        : loglossFromProb(scores[i] as number, y, eps);
-    n++;
-  }
-  return n > 0 ? s / n : Number.NaN;
+    return from === 'logits'
+      ? loglossFromLogit(scores[i] as number, y)
+      : loglossFromProb(scores[i] as number, y, eps);
+  });
 }
 
 /** Binary accuracy: p ≥ 0.5 (logit ≥ 0) predicts 1. */
@@ -106,15 +116,10 @@ export function binaryAccuracy(
   opts: { from?: ScoreKind; mask?: ArrayLike<number> } = {},
 ): number {
   const threshold = (opts.from ?? 'probabilities') === 'logits' ? 0 : 0.5;
-  let hit = 0;
-  let n = 0;
-  for (let i = 0; i < scores.length; i++) {
-    if (!kept(opts.mask, i)) continue;
+  return maskedMean(scores.length, opts.mask, (i) => {
     const pred = (scores[i] as number) >= threshold ? 1 : 0;
-    if (pred === ((labels[i] as number) > 0.5 ? 1 : 0)) hit++;
-    n++;
-  }
-  return n > 0 ? hit / n : Number.NaN;
+    return pred === ((labels[i] as number) > 0.5 ? 1 : 0) ? 1 : 0;
+  });
 }
 
 /** Row i's −log p(class y) from C scores (log-softmax of logits, or clipped probabilities). */
@@ -152,14 +157,9 @@ export function multiclassLogloss(
 ): number {
   const from = opts.from ?? 'probabilities';
   const eps = opts.eps ?? LOGLOSS_EPS;
-  let s = 0;
-  let n = 0;
-  for (let i = 0; i < labels.length; i++) {
-    if (!kept(opts.mask, i)) continue;
-    s += crossEntropyRow(scores, i * numClasses, numClasses, labels[i] as number, from, eps);
-    n++;
-  }
-  return n > 0 ? s / n : Number.NaN;
+  return maskedMean(labels.length, opts.mask, (i) =>
+    crossEntropyRow(scores, i * numClasses, numClasses, labels[i] as number, from, eps),
+  );
 }
 
 /** Multiclass accuracy (argmax; the first maximum wins ties). */
@@ -169,14 +169,9 @@ export function multiclassAccuracy(
   numClasses: number,
   mask?: ArrayLike<number>,
 ): number {
-  let hit = 0;
-  let n = 0;
-  for (let i = 0; i < labels.length; i++) {
-    if (!kept(mask, i)) continue;
-    if (argmaxRow(scores, i * numClasses, numClasses) === labels[i]) hit++;
-    n++;
-  }
-  return n > 0 ? hit / n : Number.NaN;
+  return maskedMean(labels.length, mask, (i) =>
+    argmaxRow(scores, i * numClasses, numClasses) === labels[i] ? 1 : 0,
+  );
 }
 
 /** Mean squared error. */
@@ -185,14 +180,7 @@ export function meanSquaredError(
   target: ArrayLike<number>,
   mask?: ArrayLike<number>,
 ): number {
-  let s = 0;
-  let n = 0;
-  for (let i = 0; i < pred.length; i++) {
-    if (!kept(mask, i)) continue;
-    s += ((pred[i] as number) - (target[i] as number)) ** 2;
-    n++;
-  }
-  return n > 0 ? s / n : Number.NaN;
+  return maskedMean(pred.length, mask, (i) => ((pred[i] as number) - (target[i] as number)) ** 2);
 }
 
 /** Mean absolute error. */
@@ -201,14 +189,9 @@ export function meanAbsoluteError(
   target: ArrayLike<number>,
   mask?: ArrayLike<number>,
 ): number {
-  let s = 0;
-  let n = 0;
-  for (let i = 0; i < pred.length; i++) {
-    if (!kept(mask, i)) continue;
-    s += Math.abs((pred[i] as number) - (target[i] as number));
-    n++;
-  }
-  return n > 0 ? s / n : Number.NaN;
+  return maskedMean(pred.length, mask, (i) =>
+    Math.abs((pred[i] as number) - (target[i] as number)),
+  );
 }
 
 /** Options of {@link createTaskMeter}. */
