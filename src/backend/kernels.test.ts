@@ -178,6 +178,31 @@ describe('BatchMatMul transpose fix', () => {
     b.dispose();
   });
 
+  it.each([
+    ['Gram A·Aᵀ (same tensor)', [5, 20000], null, false, true],
+    ['Gram A·Bᵀ', [5, 20000], [3, 20000], false, true],
+  ] as [string, number[], number[] | null, boolean, boolean][])(
+    '%s with a long inner dimension equals the stock kernel and the float64 product',
+    (_, sa, sb, ta, tb) => {
+      const a = randn(sa);
+      const b = sb === null ? a : randn(sb);
+      const got = read(tf.matMul(a, b, ta, tb));
+      const stock = withStock(() => read(tf.matMul(a, b, ta, tb)));
+      const ref = naiveMatMul(
+        a.dataSync(),
+        sa as [number, number],
+        b.dataSync(),
+        (sb ?? sa) as [number, number],
+        ta,
+        tb,
+      );
+      expect(relDiff(got, ref.data)).toBeLessThan(1e-6);
+      expect(relDiff(got, stock)).toBeLessThan(1e-5);
+      a.dispose();
+      if (b !== a) b.dispose();
+    },
+  );
+
   it('frees its temporary transposes (no tensor or wasm buffer leak)', () => {
     const a = randn([8, 5]);
     const b = randn([6, 5]);

@@ -114,6 +114,60 @@ function transposeInnerF32(be: BackendWasm, x: TensorInfo): TensorInfo {
 
 const size = (x: TensorInfo): number => tf.util.sizeFromShape(x.shape);
 
+/** Inner dimension from which {@link gramMatMul} beats transpose + XNNPACK. */
+const GRAM_MIN_INNER = 1 << 14;
+
+/**
+ * Gram products `A·Bᵀ` with at most 16×16 outputs and a long inner dimension (the engine's
+ * Gramian `J·Jᵀ` of a `[K, D]` Jacobian block), computed as M·N dot products of contiguous rows
+ * on the wasm heap with float64 accumulators, half of them when A and B are the same tensor.
+ * Through XNNPACK, `Bᵀ` would first be materialised and then packed as weights on every call (two
+ * passes over K·D): ~10 % slower at K = 8, D = 512·1024. Undefined for any other product.
+ */
+function gramMatMul(
+  be: BackendWasm,
+  a: TensorInfo,
+  b: TensorInfo,
+  at: boolean,
+  bt: boolean,
+): TensorInfo | undefined {
+  if (at || !bt || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+  if (a.shape.length !== 2 || b.shape.length !== 2) return undefined;
+  const [m, k] = a.shape as [number, number];
+  const n = b.shape[0] as number;
+  if (m > 16 || n > 16 || k < GRAM_MIN_INNER) return undefined;
+  const out = be.makeOutput([m, n], 'float32');
+  // Views after makeOutput (allocation can detach earlier views).
+  const av = be.typedArrayFromHeap(a) as Float32Array;
+  const bv = be.typedArrayFromHeap(b) as Float32Array;
+  const ov = be.typedArrayFromHeap(out) as Float32Array;
+  const same = a.dataId === b.dataId;
+  for (let i = 0; i < m; i++)
+    for (let j = same ? i : 0; j < n; j++) {
+      const v = dot(av, i * k, bv, j * k, k);
+      ov[i * n + j] = v;
+      if (same) ov[j * n + i] = v;
+    }
+  return out;
+}
+
+/** Σ_p x[xo + p]·y[yo + p] over `len` terms, four float64 accumulators. */
+function dot(x: Float32Array, xo: number, y: Float32Array, yo: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let p = 0;
+  for (; p + 4 <= len; p += 4) {
+    s0 += (x[xo + p] as number) * (y[yo + p] as number);
+    s1 += (x[xo + p + 1] as number) * (y[yo + p + 1] as number);
+    s2 += (x[xo + p + 2] as number) * (y[yo + p + 2] as number);
+    s3 += (x[xo + p + 3] as number) * (y[yo + p + 3] as number);
+  }
+  for (; p < len; p++) s0 += (x[xo + p] as number) * (y[yo + p] as number);
+  return s0 + s1 + (s2 + s3);
+}
+
 /**
  * BatchMatMul through explicit transposes: the stock wasm kernel reaches XNNPACK speed only when
  * neither operand is transposed, and every backward matmul sets one flag (dA = dC·Bᵀ, dB = Aᵀ·dC).
@@ -131,8 +185,10 @@ export function transposeFixMatMul(): KernelFunc | undefined {
     const b = inputs['b'] as TensorInfo;
     const at = attrs?.['transposeA'] === true;
     const bt = attrs?.['transposeB'] === true;
-    if (!at && !bt) return matMul.kernelFunc({ inputs, backend, ...(attrs ? { attrs } : {}) });
     const be = backend as BackendWasm;
+    const gram = gramMatMul(be, a, b, at, bt);
+    if (gram !== undefined) return gram;
+    if (!at && !bt) return matMul.kernelFunc({ inputs, backend, ...(attrs ? { attrs } : {}) });
     const temps: TensorInfo[] = [];
     const explicitT = (x: TensorInfo, keep = false): TensorInfo => {
       const t =
