@@ -91,7 +91,7 @@ describe('parseRunConfig', () => {
   it.each([
     [
       { epoch: 3 },
-      'run.json: unknown key `epoch`; allowed keys: dataset, architecture, method, optimizer, engine, epochs, batchSize, seed, evalEvery, logEvery, tasks, regularizers',
+      'run.json: unknown key `epoch`; allowed keys: dataset, architecture, method, optimizer, engine, epochs, batchSize, seed, evalEvery, logEvery, tasks, regularizers, lossWeighting',
     ],
     [
       { engine: { modee: 'params' } },
@@ -105,6 +105,14 @@ describe('parseRunConfig', () => {
     [
       { engine: { onNonFinite: 'ignore' } },
       "run.json: `engine.onNonFinite` must be 'throw' or 'skip', got \"ignore\"",
+    ],
+    [
+      { method: { id: 'ew' }, lossWeighting: { id: 'ew' } },
+      "run.json: `lossWeighting` applies to aggregator methods only (J ← diag(w)·J); 'ew' is a loss-weighting: remove `lossWeighting` or choose an aggregator",
+    ],
+    [
+      { method: { id: 'pcgrad' }, lossWeighting: { id: 'pcgrad' } },
+      "run.json: `lossWeighting.id`: 'pcgrad' is an aggregator, not a loss-weighting (run `manytask list --kind loss-weighting`)",
     ],
     [
       { regularizers: { id: 'ortho-reg' } },
@@ -175,6 +183,16 @@ describe('parseRunConfig', () => {
     ],
   ])('rejects %j with its exact message', (raw, message) => {
     expect(errorOf(() => parseRunConfig(raw, registry, file))).toBe(message);
+  });
+
+  it('combines an aggregator with a loss weighting', () => {
+    const c = parseRunConfig(
+      { method: { id: 'pcgrad' }, lossWeighting: { id: 'ew' } },
+      registry,
+      file,
+    );
+    expect(c.lossWeighting).toEqual({ id: 'ew', options: {} });
+    expect(runConfigToJson(c)['lossWeighting']).toEqual({ id: 'ew' });
   });
 
   it('accepts a task optimizer (AdaTask) as the method', () => {

@@ -59,6 +59,8 @@ export interface RunConfig {
   readonly evalEvery: number;
   /** Write a `step` line to metrics.jsonl every this many steps. */
   readonly logEvery: number;
+  /** Loss-level weights applied to the Jacobian rows first (J ← diag(w)·J); aggregators only. */
+  readonly lossWeighting?: ComponentRef;
   /** Regularisers added to the objective (e.g. `ortho-reg`), each with its options. */
   readonly regularizers: readonly ComponentRef[];
   /** Train only these tasks of the data set (absent: all; one task = a single-task baseline). */
@@ -92,6 +94,7 @@ const TOP_KEYS = [
   'logEvery',
   'tasks',
   'regularizers',
+  'lossWeighting',
 ] as const;
 const ENGINE_KEYS = ['mode', 'jacobianEvery', 'onNonFinite'] as const;
 
@@ -148,6 +151,7 @@ function integer(origin: ConfigOrigin, path: string, v: unknown, min: number): n
 
 const KIND_HINT: Readonly<Record<string, string>> = {
   regularizers: 'regularizer',
+  lossWeighting: 'loss-weighting',
   dataset: 'dataset',
   architecture: 'architecture',
   method: 'aggregator, loss-weighting, task optimizer or bilevel',
@@ -157,14 +161,20 @@ const KIND_HINT: Readonly<Record<string, string>> = {
 function component(
   origin: ConfigOrigin,
   registry: Registry,
-  key: 'dataset' | 'architecture' | 'method' | 'optimizer' | `regularizers[${number}]`,
+  key:
+    | 'dataset'
+    | 'architecture'
+    | 'method'
+    | 'optimizer'
+    | 'lossWeighting'
+    | `regularizers[${number}]`,
   raw: unknown,
   kinds: readonly EntryKind[],
 ): ComponentRef & { kind: EntryKind } {
   const hint = KIND_HINT[key.replace(/\[\d+\]$/, '')];
   if (!isPlainObject(raw))
     throw new ConfigError(
-      `${where(origin, key)} must be an object with an \`id\` (e.g. { "id": "${key.startsWith('regularizers') ? 'ortho-reg' : (RUN_DEFAULTS[key as keyof typeof RUN_DEFAULTS] as string)}" }), got ${describe(raw)}`,
+      `${where(origin, key)} must be an object with an \`id\` (e.g. { "id": "${key.startsWith('regularizers') ? 'ortho-reg' : key === 'lossWeighting' ? 'uw' : (RUN_DEFAULTS[key as keyof typeof RUN_DEFAULTS] as string)}" }), got ${describe(raw)}`,
     );
   const { id, ...options } = raw;
   if (typeof id !== 'string' || id === '')
@@ -265,6 +275,16 @@ export function parseRunConfig(raw: unknown, registry: Registry, origin: ConfigO
     throw new ConfigError(
       `${where(origin, 'regularizers')} must be a list of { "id": ..., ...options }, got ${describe(regsRaw)}`,
     );
+  let lossWeighting: ComponentRef | undefined;
+  if (raw['lossWeighting'] !== undefined) {
+    lossWeighting = strip(
+      component(origin, registry, 'lossWeighting', raw['lossWeighting'], ['loss-weighting']),
+    );
+    if (method.kind !== 'aggregator')
+      throw new ConfigError(
+        `${where(origin, 'lossWeighting')} applies to aggregator methods only (J ← diag(w)·J); '${method.id}' is ${an(methodIsTaskOptimizer ? 'task optimizer' : method.kind)}: remove \`lossWeighting\` or choose an aggregator`,
+      );
+  }
   const regularizers = regsRaw.map((r: unknown, i) =>
     strip(component(origin, registry, `regularizers[${i}]`, r, ['regularizer'])),
   );
@@ -309,6 +329,7 @@ export function parseRunConfig(raw: unknown, registry: Registry, origin: ConfigO
       ),
       onNonFinite,
     },
+    ...(lossWeighting !== undefined ? { lossWeighting } : {}),
     regularizers,
     epochs: integer(origin, 'epochs', or(raw['epochs'], RUN_DEFAULTS.epochs), 1),
     batchSize: integer(origin, 'batchSize', or(raw['batchSize'], RUN_DEFAULTS.batchSize), 1),
@@ -333,6 +354,7 @@ export function runConfigToJson(c: RunConfig): Record<string, unknown> {
     seed: c.seed,
     evalEvery: c.evalEvery,
     logEvery: c.logEvery,
+    ...(c.lossWeighting !== undefined ? { lossWeighting: ref(c.lossWeighting) } : {}),
     ...(c.regularizers.length > 0 ? { regularizers: c.regularizers.map(ref) } : {}),
     ...(c.tasks !== undefined ? { tasks: [...c.tasks] } : {}),
   };

@@ -22,6 +22,8 @@ export interface StepRecord {
   readonly losses: Readonly<Record<TaskId, number>>;
   /** Task weights, when the method has them. */
   readonly weights?: Readonly<Record<TaskId, number>>;
+  /** Loss-level weights of an aggregator's `lossWeighting`, when configured. */
+  readonly lossWeights?: Readonly<Record<TaskId, number>>;
   /** Pairwise gradient cosines, when the method computed the Gramian. */
   readonly cosines?: Readonly<Record<string, number>>;
   /** Method-specific scalars (e.g. `gdodAllConflict`). */

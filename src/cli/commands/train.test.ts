@@ -191,6 +191,27 @@ describe('runTraining with regularizers', () => {
   });
 });
 
+describe('runTraining with an aggregator and loss weights', () => {
+  it('logs the aggregator weights and the loss weights on each step line', async () => {
+    const dir = join(root, 'lw');
+    const c = parseRunConfig({ ...tiny, epochs: 1, lossWeighting: { id: 'uw' } }, defaultRegistry, {
+      source: 'test',
+    });
+    const r = await runTraining({
+      config: c,
+      dir,
+      interrupt: { requested: false },
+      progress: quiet,
+      report: false,
+    });
+    expect(r.status).toBe('complete');
+    const { records } = await readJsonl(join(dir, 'metrics.jsonl'));
+    const first = (records as HistoryRecord[])[0]!;
+    expect(first.kind === 'step' && Object.keys(first.lossWeights ?? {})).toEqual(['y1', 'y2']);
+    expect(first.kind === 'step' && Object.keys(first.weights ?? {})).toEqual(['y1', 'y2']);
+  });
+});
+
 describe('stepRecord', () => {
   it('keys values by task and cosines by pair, leaving non-finite values out', () => {
     const rec = stepRecord({

@@ -173,6 +173,15 @@ export function stepMethodFor(config: RunConfig, registry: Registry): StepMethod
     aggregator: created as Aggregator,
     mode: config.engine.mode,
     jacobianEvery: config.engine.jacobianEvery,
+    ...(config.lossWeighting !== undefined
+      ? {
+          lossWeighting: registry.create<LossWeighting>(
+            config.lossWeighting.id,
+            config.lossWeighting.options,
+            'loss-weighting',
+          ),
+        }
+      : {}),
   };
 }
 
@@ -198,6 +207,7 @@ export function stepRecord(r: StepReport): StepRecord {
     epoch: r.epoch,
     losses: byTask(r.losses),
     ...(r.weights !== undefined ? { weights: byTask(r.weights) } : {}),
+    ...(r.lossWeights !== undefined ? { lossWeights: byTask(r.lossWeights) } : {}),
     ...(Object.keys(cosines).length > 0 ? { cosines } : {}),
     ...(Object.keys(diagnostics).length > 0 ? { diagnostics } : {}),
     ...(Object.keys(r.penalties).length > 0 ? { penalties: { ...r.penalties } } : {}),
