@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { assertReadableFile, readCsvRecords, type CsvOptions } from './csv.js';
 import { dataError, showValue, type DataLocation } from './data-error.js';
+import { GrowArray } from './grow.js';
 import {
   DEFAULT_MISSING,
   taskIdOf,
@@ -61,38 +62,6 @@ export function columnRoles(schema: DataSchema): Map<string, ColumnRole> {
   return roles;
 }
 
-class GrowF64 {
-  data = new Float64Array(1024);
-  n = 0;
-  push(x: number): void {
-    if (this.n === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.n++] = x;
-  }
-  done(): Float64Array {
-    return this.data.slice(0, this.n);
-  }
-}
-
-class GrowI32 {
-  data = new Int32Array(1024);
-  n = 0;
-  push(x: number): void {
-    if (this.n === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.n++] = x;
-  }
-  done(): Int32Array {
-    return this.data.slice(0, this.n);
-  }
-}
-
 /** Accepts one cell at a time for one column. */
 export interface ColumnBuilder {
   push(v: RawValue, line: number): void;
@@ -137,7 +106,7 @@ export function createColumnBuilder(
     (typeof v === 'string' && NAN_TOKENS.has(v.trim().toLowerCase()));
 
   const numeric = (onBad: (v: RawValue, line: number) => never) => {
-    const out = new GrowF64();
+    const out = new GrowArray(Float64Array);
     return {
       push(v: RawValue, line: number): void {
         if (isMissing(v) || isNaNCell(v)) {
@@ -153,7 +122,7 @@ export function createColumnBuilder(
   };
 
   const dictionary = (check?: (v: RawValue, line: number) => void) => {
-    const codes = new GrowI32();
+    const codes = new GrowArray(Int32Array);
     const dict: string[] = [];
     const index = new Map<string, number>();
     return {
@@ -196,7 +165,7 @@ export function createColumnBuilder(
     case 'categorical':
       return dictionary();
     case 'weight': {
-      const out = new GrowF64();
+      const out = new GrowArray(Float64Array);
       return {
         push(v: RawValue, line: number): void {
           const x = isMissing(v) ? Number.NaN : parseNumber(v);
@@ -244,7 +213,7 @@ export function createColumnBuilder(
           : new Set((Array.isArray(v) ? v : [v]).map((p) => String(p).trim()));
       const positives = valueSet(task.positive);
       const negatives = valueSet(task.negative);
-      const out = new GrowF64();
+      const out = new GrowArray(Float64Array);
       return {
         push(v: RawValue, line: number): void {
           if (isMissing(v)) {
@@ -323,7 +292,7 @@ function emptyFile(file: string, detail: string): never {
 
 interface TableSink {
   builders: [number, ColumnBuilder][];
-  lines: GrowI32;
+  lines: GrowArray<Int32Array>;
 }
 
 function makeSink(
@@ -353,7 +322,7 @@ function makeSink(
     builders.push([p, createColumnBuilder(column, role, missing, file, lineKind)]);
     names.push(column);
   }
-  return { sink: { builders, lines: new GrowI32() }, names };
+  return { sink: { builders, lines: new GrowArray(Int32Array) }, names };
 }
 
 function finishTable(

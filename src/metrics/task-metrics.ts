@@ -12,6 +12,7 @@
 import { ConfigError } from '../core/errors.js';
 import type { TaskKind, TaskSpec } from '../core/model.js';
 import type { TaskId } from '../core/types.js';
+import { GrowArray } from '../data/grow.js';
 import { auc, createBinnedAuc } from './auc.js';
 
 /** A metric name. */
@@ -225,19 +226,6 @@ export interface TaskMeter {
   result(): TaskMetricResult;
 }
 
-class GrowF64 {
-  data = new Float64Array(256);
-  n = 0;
-  push(x: number): void {
-    if (this.n === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.n++] = x;
-  }
-}
-
 /**
  * Creates the meter of a task. Sums are accumulated in float64, so streaming over batches gives
  * the same means as one pass over all rows (up to float rounding).
@@ -259,8 +247,8 @@ export function createTaskMeter(task: TaskSpec, options: TaskMeterOptions = {}):
   let nonFinite = 0;
   const useBinned = options.auc === 'binned';
   const binned = useBinned && task.kind === 'binary' ? createBinnedAuc(options.bins) : undefined;
-  const scores = new GrowF64();
-  const labelsSeen = new GrowF64();
+  const scores = new GrowArray(Float64Array, 256);
+  const labelsSeen = new GrowArray(Float64Array, 256);
   return {
     task,
     update(outputs, labels, mask) {
@@ -322,8 +310,8 @@ export function createTaskMeter(task: TaskSpec, options: TaskMeterOptions = {}):
           a = binned.value();
           pos = binned.positives;
         } else {
-          const y = labelsSeen.data.subarray(0, labelsSeen.n);
-          a = auc(scores.data.subarray(0, scores.n), y);
+          const y = labelsSeen.view();
+          a = auc(scores.view(), y);
           pos = 0;
           for (const v of y) if (v > 0.5) pos++;
         }
