@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/errors.js';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
+import { installCpuFallbacks } from './cpu-fallback.js';
 import { blasMatMul, fasterThanWasm, loadBlas, type BlasHandle } from './blas.js';
 import {
   activeOverrides,
@@ -173,6 +174,7 @@ async function setUpWasm(
   o: ReturnType<typeof resolveOptions>,
 ): Promise<Pick<BackendInfo, 'kernels' | 'blas' | 'blasUnavailable'>> {
   installWasmOverrides();
+  installCpuFallbacks();
   if (o.blas === 'off') {
     blasHandle = undefined;
     return { kernels: activeOverrides(), blasUnavailable: 'disabled (blas: off)' };
