@@ -10,3 +10,12 @@ export {
 } from './kernels.js';
 export { loadBlas, candidateLibraries } from './blas.js';
 export type { BlasHandle, BlasProbe, LoadBlasOptions } from './blas.js';
+export { createDataParallel, shardRanges } from './parallel.js';
+export type {
+  DataParallel,
+  DataParallelOptions,
+  ParallelGradient,
+  ShardBatch,
+  ShardProgram,
+  ShardProgramFactory,
+} from './parallel.js';
