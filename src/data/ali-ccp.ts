@@ -19,14 +19,18 @@
  */
 import { ConfigError } from '../core/errors.js';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
-import { createRng } from '../core/rng.js';
 import type { RegistryEntry } from '../registry/types.js';
 import { applyClickConversion } from './click-conversion.js';
 import { readCsvRecords } from './csv.js';
 import { dataError } from './data-error.js';
-import { encodeSplits } from './encode.js';
+import {
+  encodeSeededSplits,
+  encodedDataset,
+  fractionsOf,
+  heldOutOptions,
+  requiredPath,
+} from './file-dataset.js';
 import { DEFAULT_MISSING, type DataSchema } from './schema.js';
-import { allRows, seededSplit } from './split.js';
 import { columnRoles, createColumnBuilder, type Column, type ColumnTable } from './table.js';
 import type { Dataset, DatasetLoader } from './types.js';
 
@@ -69,20 +73,7 @@ export const aliCcpOptions: OptionsSchema = {
     description: 'mask `purchase` on unclicked rows (CVR) instead of CTCVR over impressions',
   },
   maxVocab: { type: 'integer', default: 50000, min: 1, description: 'vocabulary cap per field' },
-  validFraction: {
-    type: 'number',
-    default: 0.1,
-    min: 0,
-    max: 0.5,
-    description: 'share of the training file held out for validation',
-  },
-  testFraction: {
-    type: 'number',
-    default: 0.2,
-    min: 0,
-    max: 0.5,
-    description: 'share of the training file held out for test (only without testSkeletonPath)',
-  },
+  ...heldOutOptions('testSkeletonPath'),
 };
 
 type FieldMap = Map<string, string>;
@@ -194,12 +185,12 @@ async function readSkeleton(
 /** Registry factory of `ali-ccp`. */
 export function aliCcp(options?: Readonly<Record<string, unknown>>): DatasetLoader {
   const o = validateOptions('ali-ccp', aliCcpOptions, options);
-  const skeletonPath = o['skeletonPath'];
-  if (typeof skeletonPath !== 'string' || skeletonPath === '') {
-    throw new ConfigError(
-      'ali-ccp: option `skeletonPath` is required (your copy of sample_skeleton_train.csv; nothing is downloaded)',
-    );
-  }
+  const skeletonPath = requiredPath(
+    'ali-ccp',
+    o,
+    'skeletonPath',
+    'your copy of sample_skeleton_train.csv',
+  );
   const fields = (o['fields'] as string).split(',').map((f) => f.trim()).filter((f) => f !== '');
   if (fields.length === 0 || new Set(fields).size !== fields.length || fields.some((f) => f === 'click' || f === 'purchase')) {
     throw new ConfigError(
@@ -233,30 +224,13 @@ export function aliCcp(options?: Readonly<Record<string, unknown>>): DatasetLoad
         testSkeleton !== undefined
           ? await read(testSkeleton, o['testCommonPath'] as string | undefined)
           : undefined;
-      const s = seededSplit(
-        train.n,
-        {
-          validFraction: o['validFraction'] as number,
-          testFraction: test !== undefined ? 0 : (o['testFraction'] as number),
-        },
-        createRng(seed),
-      );
-      const enc = encodeSplits(schema, {
-        train: { table: train, rows: s.train },
-        valid: { table: train, rows: s.valid },
-        test: test !== undefined ? { table: test, rows: allRows(test.n) } : { table: train, rows: s.test },
-      });
+      const enc = encodeSeededSplits(schema, train, test, fractionsOf(o), seed);
       const files = `${train.n} samples in ${skeletonPath}${test !== undefined ? `, ${test.n} in ${testSkeleton}` : ''}`;
-      return {
+      return encodedDataset(enc, {
         id: 'ali-ccp',
         description: `Ali-CCP (${files}, ${fields.length} fields): click, purchase (${cvrOnClicks ? 'CVR on clicks' : 'CTCVR'})`,
-        inputSpec: enc.inputSpec,
-        tasks: enc.tasks,
-        train: enc.train,
-        valid: enc.valid,
-        test: enc.test,
         provenance: `user-supplied Ali-CCP files (${files}), seed ${seed}`,
-      };
+      });
     },
   };
 }

@@ -12,16 +12,19 @@
  * (0/1). Categorical features get a vocabulary on the training split (capped by `maxVocab`),
  * numerical ones are standardised on it.
  */
-import { ConfigError } from '../core/errors.js';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
-import { createRng } from '../core/rng.js';
 import type { RegistryEntry } from '../registry/types.js';
 import { applyClickConversion } from './click-conversion.js';
 import { readCsvRecords } from './csv.js';
 import { dataError } from './data-error.js';
-import { encodeSplits } from './encode.js';
+import {
+  encodeSeededSplits,
+  encodedDataset,
+  fractionsOf,
+  heldOutOptions,
+  requiredPath,
+} from './file-dataset.js';
 import type { DataSchema } from './schema.js';
-import { allRows, seededSplit } from './split.js';
 import { readTable, type ColumnTable } from './table.js';
 import type { Dataset, DatasetLoader } from './types.js';
 
@@ -41,20 +44,7 @@ export const aliExpressOptions: OptionsSchema = {
     description: 'mask `conversion` on unclicked rows (CVR) instead of CTCVR over impressions',
   },
   maxVocab: { type: 'integer', default: 10000, min: 1, description: 'vocabulary cap per column' },
-  validFraction: {
-    type: 'number',
-    default: 0.1,
-    min: 0,
-    max: 0.5,
-    description: 'share of the training file held out for validation',
-  },
-  testFraction: {
-    type: 'number',
-    default: 0.2,
-    min: 0,
-    max: 0.5,
-    description: 'share of the training file held out for test (only without testPath)',
-  },
+  ...heldOutOptions('testPath'),
 };
 
 async function readHeader(path: string): Promise<string[]> {
@@ -107,12 +97,12 @@ export function aliExpressSchema(
 /** Registry factory of `aliexpress`. */
 export function aliExpress(options?: Readonly<Record<string, unknown>>): DatasetLoader {
   const o = validateOptions('aliexpress', aliExpressOptions, options);
-  const trainPath = o['trainPath'];
-  if (typeof trainPath !== 'string' || trainPath === '') {
-    throw new ConfigError(
-      'aliexpress: option `trainPath` is required (your copy of an AliExpress train.csv; nothing is downloaded)',
-    );
-  }
+  const trainPath = requiredPath(
+    'aliexpress',
+    o,
+    'trainPath',
+    'your copy of an AliExpress train.csv',
+  );
   const testPath = o['testPath'] as string | undefined;
   const cvrOnClicks = o['cvrOnClicks'] === true;
   return {
@@ -134,30 +124,13 @@ export function aliExpress(options?: Readonly<Record<string, unknown>>): Dataset
       };
       const train = await read(trainPath);
       const test = testPath !== undefined ? await read(testPath) : undefined;
-      const s = seededSplit(
-        train.n,
-        {
-          validFraction: o['validFraction'] as number,
-          testFraction: test !== undefined ? 0 : (o['testFraction'] as number),
-        },
-        createRng(seed),
-      );
-      const enc = encodeSplits(schema, {
-        train: { table: train, rows: s.train },
-        valid: { table: train, rows: s.valid },
-        test: test !== undefined ? { table: test, rows: allRows(test.n) } : { table: train, rows: s.test },
-      });
+      const enc = encodeSeededSplits(schema, train, test, fractionsOf(o), seed);
       const files = `${train.n} rows × ${header.length} columns in ${trainPath}${test !== undefined ? `, ${test.n} in ${testPath}` : ''}`;
-      return {
+      return encodedDataset(enc, {
         id: 'aliexpress',
         description: `AliExpress search logs (${files}): click, conversion (${cvrOnClicks ? 'CVR on clicks' : 'CTCVR'})`,
-        inputSpec: enc.inputSpec,
-        tasks: enc.tasks,
-        train: enc.train,
-        valid: enc.valid,
-        test: enc.test,
         provenance: `user-supplied AliExpress files (${files}), seed ${seed}`,
-      };
+      });
     },
   };
 }

@@ -25,14 +25,17 @@
  * Splits: the training file is split into train/validation with `validFraction`; the test file is
  * the test split. Without a test file, the training file is split three ways.
  */
-import { ConfigError } from '../core/errors.js';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
-import { createRng } from '../core/rng.js';
 import type { RegistryEntry } from '../registry/types.js';
-import { encodeSplits, type SplitSources } from './encode.js';
+import {
+  encodeSeededSplits,
+  encodedDataset,
+  fractionsOf,
+  heldOutOptions,
+  requiredPath,
+} from './file-dataset.js';
 import type { DataSchema, TaskColumnSchema } from './schema.js';
-import { allRows, seededSplit } from './split.js';
-import { readTable, type ColumnTable } from './table.js';
+import { readTable } from './table.js';
 import type { Dataset, DataSplit, DatasetLoader } from './types.js';
 
 /** The 42 fields of a Census-Income (KDD) line, in file order. */
@@ -159,20 +162,7 @@ export const censusIncomeOptions: OptionsSchema = {
     min: 1,
     description: 'keep at most this many values per categorical column',
   },
-  validFraction: {
-    type: 'number',
-    default: 0.1,
-    min: 0,
-    max: 0.5,
-    description: 'share of the training file held out for validation',
-  },
-  testFraction: {
-    type: 'number',
-    default: 0.2,
-    min: 0,
-    max: 0.5,
-    description: 'share of the training file held out for test (only without testPath)',
-  },
+  ...heldOutOptions('testPath'),
 };
 
 const CSV = { header: false, columns: CENSUS_COLUMNS, trim: true } as const;
@@ -195,12 +185,12 @@ export function positiveRate(split: DataSplit, task: string): string {
 /** Registry factory of `census-income`. */
 export function censusIncome(options?: Readonly<Record<string, unknown>>): DatasetLoader {
   const o = validateOptions('census-income', censusIncomeOptions, options);
-  const trainPath = o['trainPath'];
-  if (typeof trainPath !== 'string' || trainPath === '') {
-    throw new ConfigError(
-      'census-income: option `trainPath` is required (your copy of census-income.data, plain or .gz; nothing is downloaded)',
-    );
-  }
+  const trainPath = requiredPath(
+    'census-income',
+    o,
+    'trainPath',
+    'your copy of census-income.data, plain or .gz',
+  );
   const testPath = o['testPath'] as string | undefined;
   const group = o['taskGroup'] as 1 | 2;
   const base = censusSchema(group, o['useInstanceWeight'] === true);
@@ -215,49 +205,18 @@ export function censusIncome(options?: Readonly<Record<string, unknown>>): Datas
     config: o,
     load: async (seed): Promise<Dataset> => {
       const train = await readTable(trainPath, schema, { format: 'csv', csv: CSV });
-      const rng = createRng(seed);
-      let sources: SplitSources;
-      let test: ColumnTable | undefined;
-      if (testPath !== undefined) {
-        test = await readTable(testPath, schema, { format: 'csv', csv: CSV });
-        const s = seededSplit(
-          train.n,
-          { validFraction: o['validFraction'] as number, testFraction: 0 },
-          rng,
-        );
-        sources = {
-          train: { table: train, rows: s.train },
-          valid: { table: train, rows: s.valid },
-          test: { table: test, rows: allRows(test.n) },
-        };
-      } else {
-        const s = seededSplit(
-          train.n,
-          {
-            validFraction: o['validFraction'] as number,
-            testFraction: o['testFraction'] as number,
-          },
-          rng,
-        );
-        sources = {
-          train: { table: train, rows: s.train },
-          valid: { table: train, rows: s.valid },
-          test: { table: train, rows: s.test },
-        };
-      }
-      const enc = encodeSplits(schema, sources);
+      const test =
+        testPath !== undefined
+          ? await readTable(testPath, schema, { format: 'csv', csv: CSV })
+          : undefined;
+      const enc = encodeSeededSplits(schema, train, test, fractionsOf(o), seed);
       const rates = enc.tasks.map((t) => `${t.id} ${positiveRate(enc.train, t.id)}`).join(', ');
       const files = `${train.n} rows × ${CENSUS_COLUMNS.length} fields in ${trainPath}${test !== undefined ? `, ${test.n} in ${testPath}` : ''}`;
-      return {
+      return encodedDataset(enc, {
         id: 'census-income',
         description: `Census-Income (KDD), task group ${group}: ${files}; training positives: ${rates}`,
-        inputSpec: enc.inputSpec,
-        tasks: enc.tasks,
-        train: enc.train,
-        valid: enc.valid,
-        test: enc.test,
         provenance: `user-supplied UCI Census-Income (KDD) files (${files}), seed ${seed}`,
-      };
+      });
     },
   };
 }

@@ -179,3 +179,22 @@ describe('ali-ccp (user-supplied skeleton + common features)', () => {
     expect(() => aliCcp({ skeletonPath: 'x', fields: '101,101' })).toThrow(ConfigError);
   });
 });
+
+describe('required path options', () => {
+  it.each([
+    [
+      () => censusIncome({}),
+      'census-income: option `trainPath` is required (your copy of census-income.data, plain or .gz; nothing is downloaded)',
+    ],
+    [
+      () => aliExpress({ trainPath: '' }),
+      'aliexpress: option `trainPath` is required (your copy of an AliExpress train.csv; nothing is downloaded)',
+    ],
+    [
+      () => aliCcp({}),
+      'ali-ccp: option `skeletonPath` is required (your copy of sample_skeleton_train.csv; nothing is downloaded)',
+    ],
+  ])('%#: names the file to give', (make, message) => {
+    expect(make).toThrow(new ConfigError(message));
+  });
+});

@@ -4,10 +4,9 @@
  */
 import { ConfigError } from '../core/errors.js';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
-import { createRng } from '../core/rng.js';
-import { encodeSplits, type DataEncoding } from './encode.js';
+import type { DataEncoding } from './encode.js';
+import { encodeSeededSplits, encodedDataset } from './file-dataset.js';
 import { validateSchema, type DataSchema } from './schema.js';
-import { seededSplit } from './split.js';
 import { readTable, type CsvTableOptions, type FileFormat } from './table.js';
 import type { Dataset, DatasetLoader } from './types.js';
 import type { RegistryEntry } from '../registry/types.js';
@@ -51,31 +50,22 @@ export async function loadTabularFile(
     ...(options.format !== undefined ? { format: options.format } : {}),
     ...(options.csv !== undefined ? { csv: options.csv } : {}),
   });
-  const split = seededSplit(
-    table.n,
+  const enc = encodeSeededSplits(
+    valid,
+    table,
+    undefined,
     { validFraction: options.validFraction ?? 0.1, testFraction: options.testFraction ?? 0.2 },
-    createRng(options.seed),
+    options.seed,
   );
-  const enc = encodeSplits(valid, {
-    train: { table, rows: split.train },
-    valid: { table, rows: split.valid },
-    test: { table, rows: split.test },
-  });
   return {
-    id: options.id ?? 'tabular-file',
-    description:
-      options.description ?? `user file ${path}: ${table.n} rows, ${enc.tasks.length} tasks`,
-    inputSpec: enc.inputSpec,
-    tasks: enc.tasks,
-    train: enc.train,
-    valid: enc.valid,
-    test: enc.test,
-    provenance:
-      options.provenance ?? `user-supplied file ${path} (${table.n} rows), seeded split`,
+    ...encodedDataset(enc, {
+      id: options.id ?? 'tabular-file',
+      description:
+        options.description ?? `user file ${path}: ${table.n} rows, ${enc.tasks.length} tasks`,
+      provenance:
+        options.provenance ?? `user-supplied file ${path} (${table.n} rows), seeded split`,
+    }),
     encoding: enc.encoding,
-    ...(Object.keys(enc.encoding.targetScaling).length > 0
-      ? { targetScaling: enc.encoding.targetScaling }
-      : {}),
   };
 }
 
