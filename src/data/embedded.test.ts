@@ -76,6 +76,11 @@ describe('marketing-income', () => {
     expect(ds.train.labels['income_high']![0]).toBe(1);
     expect(ds.train.labels['never_married']![0]).toBe(0);
     expect(ds.train.masks!['never_married']![0]).toBe(1);
+    expect([ds.id, ds.description, ds.provenance]).toEqual([
+      'marketing-income',
+      'Marketing survey (8,993 rows, 11 categorical features): income_high, never_married',
+      'embedded marketing-income.csv.gz: ESL "Marketing" data via R kernlab data(income) (Impact Resources, 1987); see data/PROVENANCE.md and data/NOTICE in the package',
+    ]);
   });
 
   it('rejects unknown options', () => {
@@ -106,6 +111,11 @@ describe('tecator-meats', () => {
       expect.closeTo(-0.450129, 5), expect.closeTo(-0.452454, 5), expect.closeTo(-0.454624, 5),
     ]);
     expect(ds.train.labels['fat']![2]).toBeCloseTo(1.980647, 5);
+    expect([ds.id, ds.description, ds.provenance]).toEqual([
+      'tecator-meats',
+      'Tecator NIR spectra (215 rows × 100 channels): water, fat, protein (regression)',
+      'embedded tecator-meats.csv.gz: Tecator Infratec data via R modeldata data(meats), public domain with permission note; see data/PROVENANCE.md and data/NOTICE in the package',
+    ]);
   });
 
   it('targets correlate as documented (water–fat ≈ −0.988)', async () => {
@@ -131,6 +141,11 @@ describe('yeast', () => {
     expect(Array.from(ds.train.labels['label1']!.slice(0, 8))).toEqual([0, 0, 0, 1, 0, 0, 0, 0]);
     expect(counts(ds, 'label1')).toEqual({ pos: 762, labelled: 2417 });
     expect(counts(ds, 'label12')).toEqual({ pos: 1816, labelled: 2417 });
+    expect([ds.id, ds.description, ds.provenance]).toEqual([
+      'yeast',
+      'Yeast gene function (2,417 rows × 103 features): 13 binary labels',
+      'embedded yeast.csv.gz: Elisseeff & Weston (NIPS 2001) via R mlr yeast.task; see data/PROVENANCE.md and data/NOTICE in the package',
+    ]);
   });
 
   it('takes a label subset and validates it', async () => {

@@ -5,6 +5,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { OptionsSchema } from '../core/options.js';
+import { fractionsOf } from './file-dataset.js';
+import type { DataSchema } from './schema.js';
+import type { DatasetLoader } from './types.js';
+import { loadTabularFile } from './user.js';
 
 /** Absolute path of an embedded data file, e.g. `embeddedDataPath('yeast.csv.gz')`. */
 export function embeddedDataPath(name: string): string {
@@ -31,3 +35,29 @@ export const splitOptions: OptionsSchema = {
 
 /** Citation line shared by the embedded loaders' provenance strings. */
 export const PROVENANCE_NOTE = 'see data/PROVENANCE.md and data/NOTICE in the package';
+
+/**
+ * The loader of an embedded tabular file: `loadTabularFile` on `data/<file>` with `schema`, split
+ * with the fractions of the validated `config` (which includes {@link splitOptions}). The
+ * provenance is `embedded <file>: <source>; <PROVENANCE_NOTE>`.
+ */
+export function embeddedTabularLoader(
+  id: string,
+  config: Readonly<Record<string, unknown>>,
+  file: string,
+  schema: DataSchema,
+  about: { readonly description: string; readonly source: string },
+): DatasetLoader {
+  return {
+    id,
+    config,
+    load: (seed) =>
+      loadTabularFile(embeddedDataPath(file), schema, {
+        seed,
+        ...fractionsOf(config),
+        id,
+        description: about.description,
+        provenance: `embedded ${file}: ${about.source}; ${PROVENANCE_NOTE}`,
+      }),
+  };
+}

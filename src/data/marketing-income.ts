@@ -14,10 +14,9 @@
  * and masked out of `never_married` only (likewise for the optional tasks).
  */
 import { validateOptions, type OptionsSchema } from '../core/options.js';
-import { embeddedDataPath, PROVENANCE_NOTE, splitOptions } from './embedded.js';
+import { embeddedTabularLoader, splitOptions } from './embedded.js';
 import type { DataSchema, TaskColumnSchema } from './schema.js';
 import type { DatasetLoader } from './types.js';
-import { loadTabularFile } from './user.js';
 import type { RegistryEntry } from '../registry/types.js';
 
 const FILE = 'marketing-income.csv.gz';
@@ -91,19 +90,10 @@ export function marketingIncomeSchema(opts: { college: boolean; ownsHome: boolea
 export function marketingIncome(options?: Readonly<Record<string, unknown>>): DatasetLoader {
   const o = validateOptions('marketing-income', marketingIncomeOptions, options);
   const schema = marketingIncomeSchema({ college: o['college'] === true, ownsHome: o['ownsHome'] === true });
-  return {
-    id: 'marketing-income',
-    config: o,
-    load: (seed) =>
-      loadTabularFile(embeddedDataPath(FILE), schema, {
-        seed,
-        validFraction: o['validFraction'] as number,
-        testFraction: o['testFraction'] as number,
-        id: 'marketing-income',
-        description: `Marketing survey (8,993 rows, 11 categorical features): ${schema.tasks.map((t) => t.id).join(', ')}`,
-        provenance: `embedded ${FILE}: ESL "Marketing" data via R kernlab data(income) (Impact Resources, 1987); ${PROVENANCE_NOTE}`,
-      }),
-  };
+  return embeddedTabularLoader('marketing-income', o, FILE, schema, {
+    description: `Marketing survey (8,993 rows, 11 categorical features): ${schema.tasks.map((t) => t.id).join(', ')}`,
+    source: 'ESL "Marketing" data via R kernlab data(income) (Impact Resources, 1987)',
+  });
 }
 
 /** Registry entry of `marketing-income` (the default data set). */

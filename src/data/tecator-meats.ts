@@ -8,10 +8,9 @@
  * units = std²·MSE).
  */
 import { validateOptions, type OptionsSchema } from '../core/options.js';
-import { embeddedDataPath, PROVENANCE_NOTE, splitOptions } from './embedded.js';
+import { embeddedTabularLoader, splitOptions } from './embedded.js';
 import type { DataSchema } from './schema.js';
 import type { DatasetLoader } from './types.js';
-import { loadTabularFile } from './user.js';
 import type { RegistryEntry } from '../registry/types.js';
 
 const FILE = 'tecator-meats.csv.gz';
@@ -36,19 +35,10 @@ export const tecatorMeatsOptions: OptionsSchema = { ...splitOptions };
 /** Registry factory of `tecator-meats`. */
 export function tecatorMeats(options?: Readonly<Record<string, unknown>>): DatasetLoader {
   const o = validateOptions('tecator-meats', tecatorMeatsOptions, options);
-  return {
-    id: 'tecator-meats',
-    config: o,
-    load: (seed) =>
-      loadTabularFile(embeddedDataPath(FILE), TECATOR_SCHEMA, {
-        seed,
-        validFraction: o['validFraction'] as number,
-        testFraction: o['testFraction'] as number,
-        id: 'tecator-meats',
-        description: 'Tecator NIR spectra (215 rows × 100 channels): water, fat, protein (regression)',
-        provenance: `embedded ${FILE}: Tecator Infratec data via R modeldata data(meats), public domain with permission note; ${PROVENANCE_NOTE}`,
-      }),
-  };
+  return embeddedTabularLoader('tecator-meats', o, FILE, TECATOR_SCHEMA, {
+    description: 'Tecator NIR spectra (215 rows × 100 channels): water, fat, protein (regression)',
+    source: 'Tecator Infratec data via R modeldata data(meats), public domain with permission note',
+  });
 }
 
 /** Registry entry of `tecator-meats`. */

@@ -8,10 +8,9 @@
  */
 import { ConfigError } from '../core/errors.js';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
-import { embeddedDataPath, PROVENANCE_NOTE, splitOptions } from './embedded.js';
+import { embeddedTabularLoader, splitOptions } from './embedded.js';
 import type { DataSchema } from './schema.js';
 import type { DatasetLoader } from './types.js';
-import { loadTabularFile } from './user.js';
 import type { RegistryEntry } from '../registry/types.js';
 
 const FILE = 'yeast.csv.gz';
@@ -51,20 +50,10 @@ export function yeast(options?: Readonly<Record<string, unknown>>): DatasetLoade
       `yeast: option \`labels\` must be distinct integers in 1..14, got ${JSON.stringify(labels)}`,
     );
   }
-  const schema = yeastSchema(labels);
-  return {
-    id: 'yeast',
-    config: o,
-    load: (seed) =>
-      loadTabularFile(embeddedDataPath(FILE), schema, {
-        seed,
-        validFraction: o['validFraction'] as number,
-        testFraction: o['testFraction'] as number,
-        id: 'yeast',
-        description: `Yeast gene function (2,417 rows × 103 features): ${labels.length} binary labels`,
-        provenance: `embedded ${FILE}: Elisseeff & Weston (NIPS 2001) via R mlr yeast.task; ${PROVENANCE_NOTE}`,
-      }),
-  };
+  return embeddedTabularLoader('yeast', o, FILE, yeastSchema(labels), {
+    description: `Yeast gene function (2,417 rows × 103 features): ${labels.length} binary labels`,
+    source: 'Elisseeff & Weston (NIPS 2001) via R mlr yeast.task',
+  });
 }
 
 /** Registry entry of `yeast`. */
