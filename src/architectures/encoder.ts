@@ -27,8 +27,12 @@ export interface EncoderOptions {
   readonly maxVocab: number;
   /** Filters of each conv stage of the image trunk. Default `[5, 10]` (LeNet as in CAGrad's MultiMNIST). */
   readonly convFilters: readonly number[];
-  /** Kernel size of each conv stage. Default `[9, 5]`. */
-  readonly convKernels: readonly number[];
+  /**
+   * Kernel size of each conv stage. Default (absent): chosen from the image by
+   * {@link resolveConvKernels} — `[9, 5]` (CAGrad's LeNet) for images of at least 36×36 with two
+   * stages, otherwise 3 per stage, so that small images such as the 12×12 MultiDigits canvas work.
+   */
+  readonly convKernels?: readonly number[];
   /** Width of the dense layer after the conv stages; 0 = flatten only. Default 50. */
   readonly imageDense: number;
   /** Activation of the conv stages and the image dense layer. Default `'relu'`. */
@@ -40,7 +44,6 @@ export const ENCODER_DEFAULTS: EncoderOptions = {
   embeddingDim: 8,
   maxVocab: 10_000,
   convFilters: [5, 10],
-  convKernels: [9, 5],
   imageDense: 50,
   activation: 'relu',
 };
@@ -66,8 +69,8 @@ export const ENCODER_SCHEMA: OptionsSchema = {
   },
   convKernels: {
     type: 'number[]',
-    default: ENCODER_DEFAULTS.convKernels,
-    description: 'image trunk: kernel size per conv stage (valid padding)',
+    description:
+      'image trunk: kernel size per conv stage (valid padding); default [9, 5] for images ≥ 36×36 with two stages, else 3 per stage',
   },
   imageDense: {
     type: 'integer',
@@ -84,8 +87,11 @@ export function encoderOptions(
   activation: ActivationName,
 ): EncoderOptions {
   const convFilters = checkSizes(owner, 'convFilters', o['convFilters'], { allowEmpty: false });
-  const convKernels = checkSizes(owner, 'convKernels', o['convKernels'], { allowEmpty: false });
-  if (convFilters.length !== convKernels.length) {
+  const convKernels =
+    o['convKernels'] === undefined
+      ? undefined
+      : checkSizes(owner, 'convKernels', o['convKernels'], { allowEmpty: false });
+  if (convKernels !== undefined && convFilters.length !== convKernels.length) {
     throw new ConfigError(
       `${owner}: options \`convFilters\` (${convFilters.length}) and \`convKernels\` (${convKernels.length}) must have the same length, one entry per conv stage`,
     );
@@ -94,7 +100,7 @@ export function encoderOptions(
     embeddingDim: o['embeddingDim'] as number,
     maxVocab: o['maxVocab'] as number,
     convFilters,
-    convKernels,
+    ...(convKernels !== undefined ? { convKernels } : {}),
     imageDense: o['imageDense'] as number,
     activation: checkActivation(owner, 'activation', activation),
   };
@@ -272,6 +278,16 @@ export interface ImageTrunk {
  *
  * @param withDense - false to stop at the flattened maps (MTAN attends to the stages itself).
  */
+/** Kernel sizes of the image trunk: the configured ones, or the size-dependent default. */
+export function resolveConvKernels(
+  image: NonNullable<InputSpec['image']>,
+  opts: Pick<EncoderOptions, 'convFilters' | 'convKernels'>,
+): readonly number[] {
+  if (opts.convKernels !== undefined) return opts.convKernels;
+  const lenet = opts.convFilters.length === 2 && Math.min(image.height, image.width) >= 36;
+  return lenet ? [9, 5] : opts.convFilters.map(() => 3);
+}
+
 export function createImageTrunk(
   scope: ParamScope,
   image: NonNullable<InputSpec['image']>,
@@ -281,17 +297,11 @@ export function createImageTrunk(
 ): ImageTrunk {
   const stages: ConvStage[] = [];
   let shape: [number, number, number] = [image.height, image.width, image.channels];
+  const kernels = resolveConvKernels(image, opts);
   opts.convFilters.forEach((filters, i) => {
-    const conv = conv2d(
-      scope.child(`conv${i}`),
-      shape,
-      filters,
-      opts.convKernels[i] as number,
-      ops,
-      {
-        activation: opts.activation,
-      },
-    );
+    const conv = conv2d(scope.child(`conv${i}`), shape, filters, kernels[i] as number, ops, {
+      activation: opts.activation,
+    });
     const pool = maxPool(conv.outShape as [number, number, number]);
     stages.push({ conv, pool });
     shape = pool.outShape as [number, number, number];

@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/errors.js';
 import type { MtlModel } from '../core/model.js';
+import { resolveConvKernels } from './encoder.js';
 import { headUnits } from './heads.js';
 import type { ActivationName } from './ops.js';
 import { relativeName } from './params.js';
@@ -65,10 +66,14 @@ export function toLayersModel(model: MtlModel): tf.LayersModel {
     });
     inputs.push(img);
     let y: tf.SymbolicTensor = img;
+    const kernels = resolveConvKernels(spec.image, {
+      convFilters: cfg['convFilters'] as number[],
+      ...(cfg['convKernels'] !== undefined ? { convKernels: cfg['convKernels'] as number[] } : {}),
+    });
     (cfg['convFilters'] as number[]).forEach((filters, i) => {
       const conv = tf.layers.conv2d({
         filters,
-        kernelSize: (cfg['convKernels'] as number[])[i] as number,
+        kernelSize: kernels[i] as number,
         padding: 'valid',
         activation: act,
         name: `image_conv${i}`,

@@ -27,7 +27,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ArchitectureBuilder, ModelInputs } from '../core/model.js';
 import type { OptionsSchema } from '../core/options.js';
 import type { RegistryEntry } from '../registry/types.js';
-import { createImageTrunk, createTabularEncoder } from './encoder.js';
+import { createImageTrunk, createTabularEncoder, resolveConvKernels } from './encoder.js';
 import { createHead } from './heads.js';
 import { checkSizes, conv2d, dense, flatten, type Block } from './layers.js';
 import { architectureEntry, defineArchitecture } from './model.js';
@@ -113,7 +113,7 @@ const define = defineArchitecture(
             s,
             pooled as [number, number, number],
             enc.convFilters[j + 1] as number,
-            enc.convKernels[j + 1] as number,
+            resolveConvKernels(inputSpec.image!, enc)[j + 1] as number,
             ops,
             { activation: act },
           );
