@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/errors.js';
 import { generateMmoeSynthetic, mmoeSynthetic, type MmoeSyntheticParams } from './mmoe-synthetic.js';
 
-const base: MmoeSyntheticParams = {
+/** The documented defaults (golden: the loader's config must equal them). */
+const DEFAULTS: MmoeSyntheticParams = {
   dim: 100,
   scale: 1,
   numSines: 10,
@@ -10,10 +11,11 @@ const base: MmoeSyntheticParams = {
   noiseStd: 0.01,
   correlation: 0.5,
   numPairs: 1,
-  nTrain: 5000,
-  nValid: 0,
-  nTest: 0,
+  nTrain: 10000,
+  nValid: 1000,
+  nTest: 1000,
 };
+const base: MmoeSyntheticParams = { ...DEFAULTS, nTrain: 5000, nValid: 0, nTest: 0 };
 
 function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
@@ -42,18 +44,7 @@ const labelCorr = (p: number, shape: 'google' | 'gaussian'): number => {
 describe('mmoe-synthetic', () => {
   it('names its shape parameters in the API with the documented defaults', () => {
     const loader = mmoeSynthetic();
-    expect(loader.config).toEqual({
-      dim: 100,
-      scale: 1,
-      numSines: 10,
-      shape: 'google',
-      noiseStd: 0.01,
-      correlation: 0.5,
-      numPairs: 1,
-      nTrain: 10000,
-      nValid: 1000,
-      nTest: 1000,
-    });
+    expect(loader.config).toEqual(DEFAULTS);
     expect(() => mmoeSynthetic({ shape: 'uniform' })).toThrow(ConfigError);
     expect(() => mmoeSynthetic({ dim: 3, numPairs: 2 })).toThrow(
       'mmoe-synthetic: numPairs 2 needs 4 orthogonal directions but dim is 3; raise dim or lower numPairs',
