@@ -1,22 +1,12 @@
 /** Aligned-MTL aggregator. */
-import type { Aggregator, AggregatorTraits, EmptyState } from '../core/types.js';
+import type { Aggregator, EmptyState } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
 import {
   alignedMtlSchema,
   alignedMtlWeighting,
   type AlignedMtlOptions,
 } from '../weightings/aligned-mtl.js';
-import { fromWeighting } from './base.js';
-
-const TRAITS: AggregatorTraits = {
-  nonConflicting: 'never-claimed',
-  permutationInvariant: true,
-  homogeneity: 1,
-  linearUnderScaling: false,
-  singleTask: 'identity',
-  stochastic: false,
-  stateful: false,
-};
+import { BASE_TRAITS, fromWeighting } from './base.js';
 
 /**
  * Aligned-MTL (Senushkin, Patakin, Kuznetsov & Konushin, "Independent Component Alignment for
@@ -29,8 +19,7 @@ const TRAITS: AggregatorTraits = {
  * const agg = alignedMtl(); // golden: J = [[-4,1,1],[6,1,1]] → d = [0.2133, 0.9673, 0.9673]
  */
 export function alignedMtl(options: AlignedMtlOptions = {}): Aggregator<EmptyState> {
-  const w = alignedMtlWeighting(options);
-  return fromWeighting(w, TRAITS, w.config);
+  return fromWeighting(alignedMtlWeighting(options), BASE_TRAITS);
 }
 
 export const alignedMtlEntry: RegistryEntry<Aggregator<EmptyState>> = {
@@ -42,7 +31,7 @@ export const alignedMtlEntry: RegistryEntry<Aggregator<EmptyState>> = {
     'Senushkin, Patakin, Kuznetsov & Konushin, "Independent Component Alignment for Multi-Task Learning", CVPR 2023. As torchjd AlignedMTL (mean preference, scale_mode min/median/rmse; rank cut λ > λmax·K·ε32); LibMTL Aligned_MTL.py uses preference 1 (K× larger). Matches the torchjd golden row.',
   evidence: 'code',
   cost: { backward: 'K', notes: 'plus an O(K³) eigendecomposition on the host' },
-  traits: TRAITS,
+  traits: BASE_TRAITS,
   options: alignedMtlSchema,
   create: (o) => alignedMtl(o as AlignedMtlOptions),
 };

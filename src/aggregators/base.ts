@@ -11,6 +11,7 @@ import type {
   Weighting,
 } from '../core/types.js';
 import { combine, gramian } from '../autodiff/gramian.js';
+import type { ConfiguredWeighting } from '../weightings/base.js';
 
 /**
  * An {@link Aggregator} whose update computes G = JJᵀ (one device→host read-back), weighs it on the
@@ -21,17 +22,27 @@ import { combine, gramian } from '../autodiff/gramian.js';
  *
  * @param weighting - the G → w map (its `id` becomes the aggregator's id).
  * @param traits - the declared traits, checked by the conformance suite.
- * @param config - the JSON options such that `registry.create(id, config)` rebuilds it.
+ * @param config - the JSON options such that `registry.create(id, config)` rebuilds it; by default
+ *   the weighting's own validated options (a {@link ConfiguredWeighting}).
  */
+export function fromWeighting<S>(
+  weighting: ConfiguredWeighting<S>,
+  traits: AggregatorTraits,
+): Aggregator<S>;
 export function fromWeighting<S>(
   weighting: Weighting<S>,
   traits: AggregatorTraits,
   config: Readonly<Record<string, unknown>>,
+): Aggregator<S>;
+export function fromWeighting<S>(
+  weighting: Weighting<S> | ConfiguredWeighting<S>,
+  traits: AggregatorTraits,
+  config?: Readonly<Record<string, unknown>>,
 ): Aggregator<S> {
   return {
     id: weighting.id,
     traits,
-    config,
+    config: config ?? (weighting as ConfiguredWeighting<S>).config,
     weighting,
     init: (spec: JacobianSpec) => weighting.init(spec.tasks.length),
     update(jacobian: TaskJacobian, state: S, ctx: StepContext) {
@@ -50,13 +61,29 @@ export function fromWeighting<S>(
   };
 }
 
-/** Traits shared by the linear, deterministic, stateless weightings (mean, sum). */
-export const LINEAR_TRAITS: AggregatorTraits = Object.freeze({
+/**
+ * The most common declaration, which methods spread and override where they differ: no
+ * non-conflict claim, permutation-invariant, degree-1 homogeneous, not linear under scaling,
+ * d = g for K = 1, deterministic, stateless.
+ */
+export const BASE_TRAITS: AggregatorTraits = Object.freeze({
   nonConflicting: 'never-claimed',
   permutationInvariant: true,
   homogeneity: 1,
-  linearUnderScaling: true,
+  linearUnderScaling: false,
   singleTask: 'identity',
   stochastic: false,
   stateful: false,
+});
+
+/** `traits` without a homogeneity claim, for methods whose d has no fixed degree in J. */
+export function withoutHomogeneity(traits: AggregatorTraits): AggregatorTraits {
+  const { homogeneity: _dropped, ...rest } = traits;
+  return rest;
+}
+
+/** Traits shared by the linear, deterministic, stateless weightings (mean, sum). */
+export const LINEAR_TRAITS: AggregatorTraits = Object.freeze({
+  ...BASE_TRAITS,
+  linearUnderScaling: true,
 });

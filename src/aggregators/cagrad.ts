@@ -2,17 +2,9 @@
 import type { Aggregator, AggregatorTraits, EmptyState } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
 import { cagradSchema, cagradWeighting, type CagradOptions } from '../weightings/cagrad.js';
-import { fromWeighting } from './base.js';
+import { BASE_TRAITS, fromWeighting } from './base.js';
 
-const TRAITS: AggregatorTraits = {
-  nonConflicting: 'never-claimed',
-  permutationInvariant: true,
-  homogeneity: 1,
-  linearUnderScaling: false,
-  singleTask: 'positive-multiple',
-  stochastic: false,
-  stateful: false,
-};
+const TRAITS: AggregatorTraits = { ...BASE_TRAITS, singleTask: 'positive-multiple' };
 
 /** Traits of a configured instance: c ≥ 1 is non-conflicting; subsampling is random. */
 function traitsFor(c: number, subsample: number): AggregatorTraits {
@@ -41,11 +33,7 @@ function traitsFor(c: number, subsample: number): AggregatorTraits {
  */
 export function cagrad(options: CagradOptions = {}): Aggregator<EmptyState> {
   const w = cagradWeighting(options);
-  return fromWeighting(
-    w,
-    traitsFor(w.config['c'] as number, w.config['subsample'] as number),
-    w.config,
-  );
+  return fromWeighting(w, traitsFor(w.config['c'] as number, w.config['subsample'] as number));
 }
 
 export const cagradEntry: RegistryEntry<Aggregator<EmptyState>> = {

@@ -1,18 +1,8 @@
 /** ConFIG aggregator. */
-import type { Aggregator, AggregatorTraits, EmptyState } from '../core/types.js';
+import type { Aggregator, EmptyState } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
 import { configSchema, configWeighting } from '../weightings/config.js';
-import { fromWeighting } from './base.js';
-
-const TRAITS: AggregatorTraits = {
-  nonConflicting: 'never-claimed',
-  permutationInvariant: true,
-  homogeneity: 1,
-  linearUnderScaling: false,
-  singleTask: 'identity',
-  stochastic: false,
-  stateful: false,
-};
+import { BASE_TRAITS, fromWeighting } from './base.js';
 
 /**
  * ConFIG (Liu, Chu, Thuerey, "ConFIG: Towards Conflict-free Training of Physics Informed Neural
@@ -26,8 +16,7 @@ const TRAITS: AggregatorTraits = {
  * const agg = config(); // golden: J = [[-4,1,1],[6,1,1]] → d = [0.1588, 2.0706, 2.0706]
  */
 export function config(options: Readonly<Record<string, never>> = {}): Aggregator<EmptyState> {
-  const w = configWeighting(options);
-  return fromWeighting(w, TRAITS, w.config);
+  return fromWeighting(configWeighting(options), BASE_TRAITS);
 }
 
 export const configEntry: RegistryEntry<Aggregator<EmptyState>> = {
@@ -39,7 +28,7 @@ export const configEntry: RegistryEntry<Aggregator<EmptyState>> = {
     'Liu, Chu & Thuerey, "ConFIG: Towards Conflict-free Training of Physics Informed Neural Networks", ICLR 2025. Ported from torchjd ConFIG (sum preference) in Gramian form. Matches the torchjd golden row.',
   evidence: 'code-3p',
   cost: { backward: 'K', notes: 'plus an O(K³) pseudo-inverse on the host' },
-  traits: TRAITS,
+  traits: BASE_TRAITS,
   options: configSchema,
   create: (o) => config(o as Readonly<Record<string, never>>),
 };

@@ -25,7 +25,7 @@ const PER_TASK_TRAITS: AggregatorTraits = {
 export function constant(options: ConstantOptions = {}): Aggregator<EmptyState> {
   const w = constantWeighting(options);
   const scalar = typeof w.config['weights'] === 'number';
-  return fromWeighting(w, scalar ? LINEAR_TRAITS : PER_TASK_TRAITS, w.config);
+  return fromWeighting(w, scalar ? LINEAR_TRAITS : PER_TASK_TRAITS);
 }
 
 export const constantEntry: RegistryEntry<Aggregator<EmptyState>> = {

@@ -5,6 +5,7 @@ import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { Aggregator, AggregatorTraits, ParamTree } from '../core/types.js';
 import { assertJacobian } from '../autodiff/gramian.js';
 import type { RegistryEntry } from '../registry/types.js';
+import { BASE_TRAITS } from './base.js';
 
 /** Options of {@link dbMtl}. */
 export interface DbMtlOptions {
@@ -28,12 +29,8 @@ const schema: OptionsSchema = {
 };
 
 const TRAITS: AggregatorTraits = {
-  nonConflicting: 'never-claimed',
-  permutationInvariant: true,
-  homogeneity: 1,
-  linearUnderScaling: false,
+  ...BASE_TRAITS,
   singleTask: 'positive-multiple',
-  stochastic: false,
   stateful: true,
 };
 

@@ -15,8 +15,7 @@ import { DUAL_CONE_TRAITS } from './upgrad.js';
  * const agg = dualproj(); // golden: J = [[-4,1,1],[6,1,1]] → d = [0.5563, 1.1109, 1.1109]
  */
 export function dualproj(options: DualprojOptions = {}): Aggregator<EmptyState> {
-  const w = dualprojWeighting(options);
-  return fromWeighting(w, DUAL_CONE_TRAITS, w.config);
+  return fromWeighting(dualprojWeighting(options), DUAL_CONE_TRAITS);
 }
 
 export const dualprojEntry: RegistryEntry<Aggregator<EmptyState>> = {

@@ -4,6 +4,7 @@ import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { Aggregator, AggregatorTraits, ParamTree } from '../core/types.js';
 import { assertJacobian, combine } from '../autodiff/gramian.js';
 import type { RegistryEntry } from '../registry/types.js';
+import { BASE_TRAITS } from './base.js';
 
 /** Options of {@link excessMtl}. */
 export interface ExcessMtlOptions {
@@ -36,15 +37,7 @@ const schema: OptionsSchema = {
   },
 };
 
-const TRAITS: AggregatorTraits = {
-  nonConflicting: 'never-claimed',
-  permutationInvariant: true,
-  homogeneity: 1,
-  linearUnderScaling: false,
-  singleTask: 'identity',
-  stochastic: false,
-  stateful: true,
-};
+const TRAITS: AggregatorTraits = { ...BASE_TRAITS, stateful: true };
 
 /**
  * ExcessMTL (He et al., ICML 2024): up-weights tasks whose estimated excess risk (distance to their

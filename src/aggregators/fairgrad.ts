@@ -32,7 +32,7 @@ function traits(alpha: number): AggregatorTraits {
  */
 export function fairgrad(options: FairgradOptions = {}): Aggregator<EmptyState> {
   const w = fairgradWeighting(options);
-  return fromWeighting(w, traits(w.config['alpha'] as number), w.config);
+  return fromWeighting(w, traits(w.config['alpha'] as number));
 }
 
 export const fairgradEntry: RegistryEntry<Aggregator<EmptyState>> = {

@@ -6,6 +6,7 @@ import type { Aggregator, AggregatorTraits, EmptyState } from '../core/types.js'
 import type { RegistryEntry } from '../registry/types.js';
 import { assertJacobian } from '../autodiff/gramian.js';
 import { EMPTY_STATE } from '../weightings/base.js';
+import { BASE_TRAITS } from './base.js';
 
 /** Options of {@link graddrop}. */
 export interface GraddropOptions {
@@ -23,15 +24,7 @@ export const graddropSchema: OptionsSchema = {
   },
 };
 
-const TRAITS: AggregatorTraits = {
-  nonConflicting: 'never-claimed',
-  permutationInvariant: true,
-  homogeneity: 1,
-  linearUnderScaling: false,
-  singleTask: 'identity',
-  stochastic: true,
-  stateful: false,
-};
+const TRAITS: AggregatorTraits = { ...BASE_TRAITS, stochastic: true };
 
 /**
  * GradDrop (Chen et al., "Just Pick a Sign: Optimizing Deep Multitask Models with Gradient Sign

@@ -11,7 +11,7 @@ import {
   type GradnormOptions,
   type GradnormState,
 } from '../weightings/gradnorm.js';
-import { fromWeighting } from './base.js';
+import { BASE_TRAITS, fromWeighting, withoutHomogeneity } from './base.js';
 
 /** Options of {@link gradnorm}. */
 export interface GradnormAggregatorOptions extends GradnormOptions {
@@ -34,14 +34,7 @@ const schema: OptionsSchema = {
   },
 };
 
-const TRAITS: AggregatorTraits = {
-  nonConflicting: 'never-claimed',
-  permutationInvariant: true,
-  linearUnderScaling: false,
-  singleTask: 'identity',
-  stochastic: false,
-  stateful: true,
-};
+const TRAITS: AggregatorTraits = withoutHomogeneity({ ...BASE_TRAITS, stateful: true });
 
 /**
  * GradNorm (Chen et al., ICML 2018): `d = Σ_k w_k g_k` with `w = K·softmax(ξ)` learned so that

@@ -7,16 +7,14 @@ import {
   type GradvacOptions,
   type GradvacState,
 } from '../weightings/gradvac.js';
-import { fromWeighting } from './base.js';
+import { BASE_TRAITS, fromWeighting, withoutHomogeneity } from './base.js';
 
-const TRAITS: AggregatorTraits = {
-  nonConflicting: 'never-claimed',
+const TRAITS: AggregatorTraits = withoutHomogeneity({
+  ...BASE_TRAITS,
   permutationInvariant: false,
-  linearUnderScaling: false,
-  singleTask: 'identity',
   stochastic: true,
   stateful: true,
-};
+});
 
 /**
  * GradVac ("Gradient Vaccine", Wang et al., ICLR 2021): like PCGrad but each pair is corrected
@@ -31,8 +29,7 @@ const TRAITS: AggregatorTraits = {
  * const agg = gradvac(); // golden (first step): d = [0.5848, 3.8012, 3.8012]
  */
 export function gradvac(options: GradvacOptions = {}): Aggregator<GradvacState> {
-  const w = gradvacWeighting(options);
-  return fromWeighting(w, TRAITS, w.config);
+  return fromWeighting(gradvacWeighting(options), TRAITS);
 }
 
 export const gradvacEntry: RegistryEntry<Aggregator<GradvacState>> = {

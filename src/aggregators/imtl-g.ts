@@ -1,18 +1,8 @@
 /** IMTL-G aggregator. */
-import type { Aggregator, AggregatorTraits, EmptyState } from '../core/types.js';
+import type { Aggregator, EmptyState } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
 import { imtlGSchema, imtlGWeighting } from '../weightings/imtl-g.js';
-import { fromWeighting } from './base.js';
-
-const TRAITS: AggregatorTraits = {
-  nonConflicting: 'never-claimed',
-  permutationInvariant: true,
-  homogeneity: 1,
-  linearUnderScaling: false,
-  singleTask: 'identity',
-  stochastic: false,
-  stateful: false,
-};
+import { BASE_TRAITS, fromWeighting } from './base.js';
 
 /**
  * IMTL-G (Liu et al., "Towards Impartial Multi-task Learning", ICLR 2021): the convex-sum-one
@@ -26,8 +16,7 @@ const TRAITS: AggregatorTraits = {
  * const agg = imtlG(); // golden: J = [[-4,1,1],[6,1,1]] → d = [0.0767, 1, 1], w = [0.5923, 0.4077]
  */
 export function imtlG(options: Readonly<Record<string, never>> = {}): Aggregator<EmptyState> {
-  const w = imtlGWeighting(options);
-  return fromWeighting(w, TRAITS, w.config);
+  return fromWeighting(imtlGWeighting(options), BASE_TRAITS);
 }
 
 export const imtlGEntry: RegistryEntry<Aggregator<EmptyState>> = {
@@ -39,7 +28,7 @@ export const imtlGEntry: RegistryEntry<Aggregator<EmptyState>> = {
     'Liu, Li, Kuang, Xue, Chen, Yang, Liao & Zhang, "Towards Impartial Multi-task Learning", ICLR 2021. Gradient part only (IMTL-L is a loss weighting); torchjd IMTLG Gramian form, equal to LibMTL IMTL.py for independent gradients. Matches the torchjd golden row.',
   evidence: 'code',
   cost: { backward: 'K', notes: 'plus an O(K³) pseudo-inverse on the host' },
-  traits: TRAITS,
+  traits: BASE_TRAITS,
   options: imtlGSchema,
   create: (o) => imtlG(o as Readonly<Record<string, never>>),
 };

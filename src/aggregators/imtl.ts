@@ -2,15 +2,11 @@
 import type { Aggregator, AggregatorTraits } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
 import { imtlSchema, imtlWeighting, type ImtlOptions, type ImtlState } from '../weightings/imtl.js';
-import { fromWeighting } from './base.js';
+import { BASE_TRAITS, fromWeighting } from './base.js';
 
 const TRAITS: AggregatorTraits = {
-  nonConflicting: 'never-claimed',
-  permutationInvariant: true,
-  homogeneity: 1,
-  linearUnderScaling: false,
+  ...BASE_TRAITS,
   singleTask: 'positive-multiple',
-  stochastic: false,
   stateful: true,
 };
 
@@ -21,8 +17,7 @@ const TRAITS: AggregatorTraits = {
  * Cost: K backward passes, O(K²D) for G, O(K³) host. Stateful (K scales + optimiser moments).
  */
 export function imtl(options: ImtlOptions = {}): Aggregator<ImtlState> {
-  const w = imtlWeighting(options);
-  return fromWeighting(w, TRAITS, w.config);
+  return fromWeighting(imtlWeighting(options), TRAITS);
 }
 
 export const imtlEntry: RegistryEntry<Aggregator<ImtlState>> = {

@@ -2,17 +2,13 @@
 import type { Aggregator, AggregatorTraits, EmptyState } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
 import { krumSchema, krumWeighting, type KrumOptions } from '../weightings/krum.js';
-import { fromWeighting } from './base.js';
+import { BASE_TRAITS, fromWeighting } from './base.js';
 
 const TRAITS: AggregatorTraits = {
-  nonConflicting: 'never-claimed',
+  ...BASE_TRAITS,
   // Not claimed: with K − f − 2 = 1 the two closest rows always tie and the lower index wins.
   permutationInvariant: false,
-  homogeneity: 1,
-  linearUnderScaling: false,
   singleTask: 'unsupported',
-  stochastic: false,
-  stateful: false,
 };
 
 /**
@@ -29,8 +25,7 @@ const TRAITS: AggregatorTraits = {
  * const agg = krum({ nByzantine: 1, nSelected: 4 }); // torchjd golden on J_Krum → [1.25, 0.75, 1.5]
  */
 export function krum(options: KrumOptions = {}): Aggregator<EmptyState> {
-  const w = krumWeighting(options);
-  return fromWeighting(w, TRAITS, w.config);
+  return fromWeighting(krumWeighting(options), TRAITS);
 }
 
 export const krumEntry: RegistryEntry<Aggregator<EmptyState>> = {

@@ -14,8 +14,7 @@ import { fromWeighting, LINEAR_TRAITS } from './base.js';
  * const agg = mean(); // golden: J = [[-4,1,1],[6,1,1]] → d = [1, 1, 1], w = [0.5, 0.5]
  */
 export function mean(options: Readonly<Record<string, never>> = {}): Aggregator<EmptyState> {
-  const w = meanWeighting(options);
-  return fromWeighting(w, LINEAR_TRAITS, w.config);
+  return fromWeighting(meanWeighting(options), LINEAR_TRAITS);
 }
 
 export const meanEntry: RegistryEntry<Aggregator<EmptyState>> = {

@@ -2,17 +2,9 @@
 import type { Aggregator, AggregatorTraits, EmptyState } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
 import { mgdaSchema, mgdaWeighting, type MgdaOptions } from '../weightings/mgda.js';
-import { fromWeighting } from './base.js';
+import { BASE_TRAITS, fromWeighting } from './base.js';
 
-const TRAITS: AggregatorTraits = {
-  nonConflicting: 'always',
-  permutationInvariant: true,
-  homogeneity: 1,
-  linearUnderScaling: false,
-  singleTask: 'identity',
-  stochastic: false,
-  stateful: false,
-};
+const TRAITS: AggregatorTraits = { ...BASE_TRAITS, nonConflicting: 'always' };
 
 /** With `l2`/`loss+` normalisation w scales like 1/‖g‖, so d no longer scales with J. */
 const NORMALISED_TRAITS: AggregatorTraits = {
@@ -37,7 +29,7 @@ const NORMALISED_TRAITS: AggregatorTraits = {
 export function mgda(options: MgdaOptions = {}): Aggregator<EmptyState> {
   const w = mgdaWeighting(options);
   const n = w.config['normalization'];
-  return fromWeighting(w, n === 'l2' || n === 'loss+' ? NORMALISED_TRAITS : TRAITS, w.config);
+  return fromWeighting(w, n === 'l2' || n === 'loss+' ? NORMALISED_TRAITS : TRAITS);
 }
 
 export const mgdaEntry: RegistryEntry<Aggregator<EmptyState>> = {

@@ -5,6 +5,7 @@ import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { Aggregator, AggregatorTraits, ParamTree } from '../core/types.js';
 import { assertJacobian, combine, gramian } from '../autodiff/gramian.js';
 import type { RegistryEntry } from '../registry/types.js';
+import { BASE_TRAITS } from './base.js';
 
 /** Options of {@link moco}. */
 export interface MocoOptions {
@@ -36,12 +37,9 @@ const schema: OptionsSchema = {
 };
 
 const TRAITS: AggregatorTraits = {
-  nonConflicting: 'never-claimed',
-  permutationInvariant: true,
+  ...BASE_TRAITS,
   homogeneity: 0,
-  linearUnderScaling: false,
   singleTask: 'positive-multiple',
-  stochastic: false,
   stateful: true,
 };
 

@@ -2,16 +2,9 @@
 import type { Aggregator, AggregatorTraits } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
 import { modoSchema, modoWeighting, type ModoOptions, type ModoState } from '../weightings/modo.js';
-import { fromWeighting } from './base.js';
+import { BASE_TRAITS, fromWeighting, withoutHomogeneity } from './base.js';
 
-const TRAITS: AggregatorTraits = {
-  nonConflicting: 'never-claimed',
-  permutationInvariant: true,
-  linearUnderScaling: false,
-  singleTask: 'identity',
-  stochastic: false,
-  stateful: true,
-};
+const TRAITS: AggregatorTraits = withoutHomogeneity({ ...BASE_TRAITS, stateful: true });
 
 /**
  * MoDo (Chen et al., NeurIPS 2023): `λ ← Π_Δ(λ − γ(Gλ + ρλ))`, `d = Jᵀλ`. One-batch
@@ -20,8 +13,7 @@ const TRAITS: AggregatorTraits = {
  * Cost: K backward passes (the reference: 3K on three mini-batches), O(K²D) for G. Stateful (λ).
  */
 export function modo(options: ModoOptions = {}): Aggregator<ModoState> {
-  const w = modoWeighting(options);
-  return fromWeighting(w, TRAITS, w.config);
+  return fromWeighting(modoWeighting(options), TRAITS);
 }
 
 export const modoEntry: RegistryEntry<Aggregator<ModoState>> = {

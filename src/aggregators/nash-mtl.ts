@@ -7,15 +7,12 @@ import {
   type NashMtlOptions,
   type NashMtlState,
 } from '../weightings/nash-mtl.js';
-import { fromWeighting } from './base.js';
+import { BASE_TRAITS, fromWeighting } from './base.js';
 
 const TRAITS: AggregatorTraits = {
-  nonConflicting: 'never-claimed',
-  permutationInvariant: true,
+  ...BASE_TRAITS,
   homogeneity: 0,
-  linearUnderScaling: false,
   singleTask: 'positive-multiple',
-  stochastic: false,
   stateful: true,
 };
 
@@ -34,8 +31,7 @@ const TRAITS: AggregatorTraits = {
  * const agg = nashMtl(); // golden: J = [[-4,1,1],[6,1,1]] → d = [0.0542, 0.7061, 0.7061]
  */
 export function nashMtl(options: NashMtlOptions = {}): Aggregator<NashMtlState> {
-  const w = nashMtlWeighting(options);
-  return fromWeighting(w, TRAITS, w.config);
+  return fromWeighting(nashMtlWeighting(options), TRAITS);
 }
 
 export const nashMtlEntry: RegistryEntry<Aggregator<NashMtlState>> = {

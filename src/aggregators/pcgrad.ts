@@ -2,16 +2,13 @@
 import type { Aggregator, AggregatorTraits, EmptyState } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
 import { pcgradSchema, pcgradWeighting } from '../weightings/pcgrad.js';
-import { fromWeighting } from './base.js';
+import { BASE_TRAITS, fromWeighting } from './base.js';
 
 const TRAITS: AggregatorTraits = {
+  ...BASE_TRAITS,
   nonConflicting: 'two-tasks',
   permutationInvariant: false,
-  homogeneity: 1,
-  linearUnderScaling: false,
-  singleTask: 'identity',
   stochastic: true,
-  stateful: false,
 };
 
 /**
@@ -27,8 +24,7 @@ const TRAITS: AggregatorTraits = {
  * const agg = pcgrad(); // golden: J = [[-4,1,1],[6,1,1]] → d = [0.5848, 3.8012, 3.8012]
  */
 export function pcgrad(options: Readonly<Record<string, never>> = {}): Aggregator<EmptyState> {
-  const w = pcgradWeighting(options);
-  return fromWeighting(w, TRAITS, w.config);
+  return fromWeighting(pcgradWeighting(options), TRAITS);
 }
 
 export const pcgradEntry: RegistryEntry<Aggregator<EmptyState>> = {

@@ -2,16 +2,12 @@
 import type { Aggregator, AggregatorTraits, EmptyState } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
 import { randomSchema, randomWeighting } from '../weightings/random.js';
-import { fromWeighting } from './base.js';
+import { fromWeighting, LINEAR_TRAITS } from './base.js';
 
 const TRAITS: AggregatorTraits = {
-  nonConflicting: 'never-claimed',
+  ...LINEAR_TRAITS,
   permutationInvariant: false,
-  homogeneity: 1,
-  linearUnderScaling: true,
-  singleTask: 'identity',
   stochastic: true,
-  stateful: false,
 };
 
 /**
@@ -25,8 +21,7 @@ const TRAITS: AggregatorTraits = {
  * const agg = random(); // weights are positive and sum to 1; values depend on ctx.rng
  */
 export function random(options: Readonly<Record<string, never>> = {}): Aggregator<EmptyState> {
-  const w = randomWeighting(options);
-  return fromWeighting(w, TRAITS, w.config);
+  return fromWeighting(randomWeighting(options), TRAITS);
 }
 
 export const randomEntry: RegistryEntry<Aggregator<EmptyState>> = {

@@ -7,19 +7,16 @@ import {
   type SdmgradOptions,
   type SdmgradState,
 } from '../weightings/sdmgrad.js';
-import { fromWeighting } from './base.js';
+import { BASE_TRAITS, fromWeighting, withoutHomogeneity } from './base.js';
 
 function traits(uniformPreference: boolean): AggregatorTraits {
-  return {
-    nonConflicting: 'never-claimed',
+  // No homogeneity: the reference's s² + 1e-8 normalisation breaks exact scale invariance when
+  // ‖g‖ ≲ 1e-2 (relative error 2e-3 at J·1e-3).
+  return withoutHomogeneity({
+    ...BASE_TRAITS,
     permutationInvariant: uniformPreference,
-    // Not declared: the reference's s² + 1e-8 normalisation breaks exact scale invariance when
-    // ‖g‖ ≲ 1e-2 (relative error 2e-3 at J·1e-3).
-    linearUnderScaling: false,
-    singleTask: 'identity',
-    stochastic: false,
     stateful: true,
-  };
+  });
 }
 
 /**
@@ -30,8 +27,7 @@ function traits(uniformPreference: boolean): AggregatorTraits {
  * Cost: K backward passes (reference: 3K), O(K²D) for G, O(iterations·K²) host. Stateful (w).
  */
 export function sdmgrad(options: SdmgradOptions = {}): Aggregator<SdmgradState> {
-  const w = sdmgradWeighting(options);
-  return fromWeighting(w, traits(options.preference === undefined), w.config);
+  return fromWeighting(sdmgradWeighting(options), traits(options.preference === undefined));
 }
 
 export const sdmgradEntry: RegistryEntry<Aggregator<SdmgradState>> = {

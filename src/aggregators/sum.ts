@@ -13,8 +13,7 @@ import { fromWeighting, LINEAR_TRAITS } from './base.js';
  * const agg = sum(); // golden: J = [[-4,1,1],[6,1,1]] → d = [2, 2, 2], w = [1, 1]
  */
 export function sum(options: Readonly<Record<string, never>> = {}): Aggregator<EmptyState> {
-  const w = sumWeighting(options);
-  return fromWeighting(w, LINEAR_TRAITS, w.config);
+  return fromWeighting(sumWeighting(options), LINEAR_TRAITS);
 }
 
 export const sumEntry: RegistryEntry<Aggregator<EmptyState>> = {

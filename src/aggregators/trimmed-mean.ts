@@ -5,6 +5,7 @@ import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { Aggregator, AggregatorTraits, EmptyState } from '../core/types.js';
 import { assertJacobian } from '../autodiff/gramian.js';
 import type { RegistryEntry } from '../registry/types.js';
+import { BASE_TRAITS } from './base.js';
 
 /** Options of {@link trimmedMean}. */
 export interface TrimmedMeanOptions {
@@ -24,13 +25,9 @@ const schema: OptionsSchema = {
 
 function traits(trim: number): AggregatorTraits {
   return {
-    nonConflicting: 'never-claimed',
-    permutationInvariant: true,
-    homogeneity: 1,
+    ...BASE_TRAITS,
     linearUnderScaling: trim === 0,
     singleTask: trim === 0 ? 'identity' : 'unsupported',
-    stochastic: false,
-    stateful: false,
   };
 }
 

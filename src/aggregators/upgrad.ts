@@ -2,18 +2,10 @@
 import type { Aggregator, AggregatorTraits, EmptyState } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
 import { upgradSchema, upgradWeighting, type UpgradOptions } from '../weightings/upgrad.js';
-import { fromWeighting } from './base.js';
+import { BASE_TRAITS, fromWeighting } from './base.js';
 
 /** Shared by the dual-cone methods (UPGrad, DualProj). */
-export const DUAL_CONE_TRAITS: AggregatorTraits = {
-  nonConflicting: 'always',
-  permutationInvariant: true,
-  homogeneity: 1,
-  linearUnderScaling: false,
-  singleTask: 'identity',
-  stochastic: false,
-  stateful: false,
-};
+export const DUAL_CONE_TRAITS: AggregatorTraits = { ...BASE_TRAITS, nonConflicting: 'always' };
 
 /**
  * UPGrad (Quinton & Rey, "Jacobian Descent for Multi-Objective Optimization", 2024): the sum over
@@ -27,8 +19,7 @@ export const DUAL_CONE_TRAITS: AggregatorTraits = {
  * const agg = upgrad(); // golden: J = [[-4,1,1],[6,1,1]] → d = [0.2929, 1.9004, 1.9004]
  */
 export function upgrad(options: UpgradOptions = {}): Aggregator<EmptyState> {
-  const w = upgradWeighting(options);
-  return fromWeighting(w, DUAL_CONE_TRAITS, w.config);
+  return fromWeighting(upgradWeighting(options), DUAL_CONE_TRAITS);
 }
 
 export const upgradEntry: RegistryEntry<Aggregator<EmptyState>> = {
