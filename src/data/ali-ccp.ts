@@ -20,7 +20,7 @@
 import { ConfigError } from '../core/errors.js';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { RegistryEntry } from '../registry/types.js';
-import { applyClickConversion } from './click-conversion.js';
+import { applyClickConversion, cvrOnClicksOption } from './click-conversion.js';
 import { readCsvRecords } from './csv.js';
 import { dataError } from './data-error.js';
 import {
@@ -67,11 +67,7 @@ export const aliCcpOptions: OptionsSchema = {
     default: ALI_CCP_FIELDS.join(','),
     description: 'comma-separated field ids to use as categorical features',
   },
-  cvrOnClicks: {
-    type: 'boolean',
-    default: false,
-    description: 'mask `purchase` on unclicked rows (CVR) instead of CTCVR over impressions',
-  },
+  cvrOnClicks: cvrOnClicksOption('purchase'),
   maxVocab: { type: 'integer', default: 50000, min: 1, description: 'vocabulary cap per field' },
   ...heldOutOptions('testSkeletonPath'),
 };
@@ -185,12 +181,7 @@ async function readSkeleton(
 /** Registry factory of `ali-ccp`. */
 export function aliCcp(options?: Readonly<Record<string, unknown>>): DatasetLoader {
   const o = validateOptions('ali-ccp', aliCcpOptions, options);
-  const skeletonPath = requiredPath(
-    'ali-ccp',
-    o,
-    'skeletonPath',
-    'your copy of sample_skeleton_train.csv',
-  );
+  const skeletonPath = requiredPath('ali-ccp', o, 'skeletonPath', 'sample_skeleton_train.csv');
   const fields = (o['fields'] as string).split(',').map((f) => f.trim()).filter((f) => f !== '');
   if (fields.length === 0 || new Set(fields).size !== fields.length || fields.some((f) => f === 'click' || f === 'purchase')) {
     throw new ConfigError(

@@ -14,7 +14,7 @@
  */
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { RegistryEntry } from '../registry/types.js';
-import { applyClickConversion } from './click-conversion.js';
+import { applyClickConversion, cvrOnClicksOption } from './click-conversion.js';
 import { readCsvRecords } from './csv.js';
 import { dataError } from './data-error.js';
 import {
@@ -38,11 +38,7 @@ export const aliExpressOptions: OptionsSchema = {
     min: 0,
     description: 'categorical columns after the search id',
   },
-  cvrOnClicks: {
-    type: 'boolean',
-    default: false,
-    description: 'mask `conversion` on unclicked rows (CVR) instead of CTCVR over impressions',
-  },
+  cvrOnClicks: cvrOnClicksOption('conversion'),
   maxVocab: { type: 'integer', default: 10000, min: 1, description: 'vocabulary cap per column' },
   ...heldOutOptions('testPath'),
 };
@@ -97,12 +93,7 @@ export function aliExpressSchema(
 /** Registry factory of `aliexpress`. */
 export function aliExpress(options?: Readonly<Record<string, unknown>>): DatasetLoader {
   const o = validateOptions('aliexpress', aliExpressOptions, options);
-  const trainPath = requiredPath(
-    'aliexpress',
-    o,
-    'trainPath',
-    'your copy of an AliExpress train.csv',
-  );
+  const trainPath = requiredPath('aliexpress', o, 'trainPath', 'an AliExpress train.csv');
   const testPath = o['testPath'] as string | undefined;
   const cvrOnClicks = o['cvrOnClicks'] === true;
   return {

@@ -189,7 +189,7 @@ export function censusIncome(options?: Readonly<Record<string, unknown>>): Datas
     'census-income',
     o,
     'trainPath',
-    'your copy of census-income.data, plain or .gz',
+    'census-income.data, plain or .gz',
   );
   const testPath = o['testPath'] as string | undefined;
   const group = o['taskGroup'] as 1 | 2;

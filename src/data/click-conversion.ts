@@ -3,8 +3,18 @@
  * without a click is corrupt data, and the post-click conversion rate (CVR, as in ESMM) is only
  * defined on clicked impressions.
  */
+import type { OptionSpec } from '../core/options.js';
 import { dataError } from './data-error.js';
 import type { ColumnTable, NumColumn } from './table.js';
+
+/** The `cvrOnClicks` option of a loader whose task `conversion` follows a click task. */
+export function cvrOnClicksOption(conversion: string): OptionSpec {
+  return {
+    type: 'boolean',
+    default: false,
+    description: `mask \`${conversion}\` on unclicked rows (CVR) instead of CTCVR over impressions`,
+  };
+}
 
 /**
  * Checks that no row converts without a click and, when `cvrOnClicks`, masks the conversion label

@@ -93,8 +93,8 @@ export function fractionsOf(options: Readonly<Record<string, unknown>>): SplitFr
 }
 
 /**
- * The value of the required path option `name` of a loader of user-supplied files; `copy` says
- * which file the user gives (nothing is downloaded).
+ * The value of the required path option `name` of a loader of user-supplied files; `file` says
+ * which file the user gives a copy of (nothing is downloaded).
  *
  * @throws ConfigError when the option is missing or empty.
  */
@@ -102,12 +102,12 @@ export function requiredPath(
   owner: string,
   options: Readonly<Record<string, unknown>>,
   name: string,
-  copy: string,
+  file: string,
 ): string {
   const path = options[name];
   if (typeof path !== 'string' || path === '') {
     throw new ConfigError(
-      `${owner}: option \`${name}\` is required (${copy}; nothing is downloaded)`,
+      `${owner}: option \`${name}\` is required (your copy of ${file}; nothing is downloaded)`,
     );
   }
   return path;
