@@ -1,5 +1,6 @@
 /** Shared pieces of the Gramian weightings (G → w): pure host math, no TF.js. */
 import { ShapeError } from '../core/errors.js';
+import type { Rng } from '../core/rng.js';
 import type {
   EmptyState,
   Gramian,
@@ -35,6 +36,28 @@ export function stateless(id: string, weigh: StatelessWeigh): Weighting<EmptySta
       return { ...r, state: EMPTY_STATE };
     },
   };
+}
+
+/**
+ * The loop of the gradient-surgery methods (PCGrad, GradVac) in Gramian form: for each task i,
+ * ĝ_i = Jᵀc_i starts at g_i (c_i = e_i) and `correct(c_i, i, j)` updates c_i against every other
+ * task j, in a fresh order `rng.permutation(K)` per i; returns w = Σ_i c_i, so d = Σ_i ĝ_i = Jᵀw.
+ * Cost: K permutations and K(K − 1) corrections.
+ */
+export function correctEachTask(
+  k: number,
+  rng: Rng,
+  correct: (c: Float64Array, i: number, j: number) => void,
+): Float64Array {
+  const w = new Float64Array(k);
+  const c = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    c.fill(0);
+    c[i] = 1;
+    for (const j of rng.permutation(k)) if (j !== i) correct(c, i, j);
+    for (let p = 0; p < k; p++) w[p]! += c[p]!;
+  }
+  return w;
 }
 
 /** Uniform weights 1/K (torchjd's default preference vector). */

@@ -1,7 +1,7 @@
 /** GradVac weighting in Gramian space: adaptive cosine targets (stateful). */
 import { ShapeError } from '../core/errors.js';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
-import { withConfig, type ConfiguredWeighting } from './base.js';
+import { correctEachTask, withConfig, type ConfiguredWeighting } from './base.js';
 
 /** Options of {@link gradvacWeighting}. */
 export interface GradvacOptions {
@@ -73,39 +73,30 @@ export function gradvacWeighting(options: GradvacOptions = {}): ConfiguredWeight
           );
         }
         const targets = Float64Array.from(state.targets);
-        const w = new Float64Array(k);
-        const c = new Float64Array(k);
         const gc = new Float64Array(k);
-        for (let i = 0; i < k; i++) {
-          c.fill(0);
-          c[i] = 1;
-          const order = ctx.rng.permutation(k);
-          for (const j of order) {
-            if (j === i) continue;
-            for (let r = 0; r < k; r++) {
-              let s = 0;
-              for (let p = 0; p < k; p++) s += g[r * k + p]! * c[p]!;
-              gc[r] = s;
-            }
-            let normI = 0;
-            for (let p = 0; p < k; p++) normI += c[p]! * gc[p]!;
-            normI = Math.sqrt(Math.max(0, normI));
-            const normJ = Math.sqrt(Math.max(0, g[j * k + j]!));
-            const rho = Math.max(-1, Math.min(1, gc[j]! / (normI * normJ + eps)));
-            const target = targets[i * k + j]!;
-            if (rho < target) {
-              const sT = Math.sqrt(Math.max(0, 1 - target * target));
-              const coef =
-                (normI * (target * Math.sqrt(Math.max(0, 1 - rho * rho)) - rho * sT)) /
-                (normJ * sT + eps);
-              c[j]! += coef;
-            }
-            if (always || rho < target) {
-              targets[i * k + j] = (1 - beta) * target + beta * rho;
-            }
+        const w = correctEachTask(k, ctx.rng, (c, i, j) => {
+          for (let r = 0; r < k; r++) {
+            let s = 0;
+            for (let p = 0; p < k; p++) s += g[r * k + p]! * c[p]!;
+            gc[r] = s;
           }
-          for (let p = 0; p < k; p++) w[p]! += c[p]!;
-        }
+          let normI = 0;
+          for (let p = 0; p < k; p++) normI += c[p]! * gc[p]!;
+          normI = Math.sqrt(Math.max(0, normI));
+          const normJ = Math.sqrt(Math.max(0, g[j * k + j]!));
+          const rho = Math.max(-1, Math.min(1, gc[j]! / (normI * normJ + eps)));
+          const target = targets[i * k + j]!;
+          if (rho < target) {
+            const sT = Math.sqrt(Math.max(0, 1 - target * target));
+            const coef =
+              (normI * (target * Math.sqrt(Math.max(0, 1 - rho * rho)) - rho * sT)) /
+              (normJ * sT + eps);
+            c[j]! += coef;
+          }
+          if (always || rho < target) {
+            targets[i * k + j] = (1 - beta) * target + beta * rho;
+          }
+        });
         return { weights: w, state: { targets } };
       },
     },

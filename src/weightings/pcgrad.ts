@@ -1,6 +1,6 @@
 /** PCGrad weighting in Gramian space (torchjd `PCGradWeighting`). */
 import { validateOptions, type OptionsSchema } from '../core/options.js';
-import { stateless, withConfig, type ConfiguredWeighting } from './base.js';
+import { correctEachTask, stateless, withConfig, type ConfiguredWeighting } from './base.js';
 
 /** PCGrad takes no options. */
 export const pcgradSchema: OptionsSchema = {};
@@ -25,27 +25,18 @@ export function pcgradWeighting(
     stateless('pcgrad', (gram, ctx) => {
       const k = gram.k;
       const g = gram.data;
-      const w = new Float64Array(k);
-      const c = new Float64Array(k);
       // ALGORITHMS §0.3: a gradient with ‖g_j‖ < 1e-8·max‖g‖ counts as zero and is never projected
       // on (dividing by its norm would blow the weights up without changing d).
       let maxSq = 0;
       for (let i = 0; i < k; i++) maxSq = Math.max(maxSq, g[i * k + i]!);
       const zeroSq = 1e-16 * maxSq;
-      for (let i = 0; i < k; i++) {
-        c.fill(0);
-        c[i] = 1;
-        const order = ctx.rng.permutation(k);
-        for (const j of order) {
-          if (j === i) continue;
-          const gjj = g[j * k + j]!;
-          if (!(gjj > zeroSq)) continue;
-          let ip = 0;
-          for (let p = 0; p < k; p++) ip += g[j * k + p]! * c[p]!;
-          if (ip < 0) c[j]! -= ip / gjj;
-        }
-        for (let p = 0; p < k; p++) w[p]! += c[p]!;
-      }
+      const w = correctEachTask(k, ctx.rng, (c, _i, j) => {
+        const gjj = g[j * k + j]!;
+        if (!(gjj > zeroSq)) return;
+        let ip = 0;
+        for (let p = 0; p < k; p++) ip += g[j * k + p]! * c[p]!;
+        if (ip < 0) c[j]! -= ip / gjj;
+      });
       return { weights: w };
     }),
     config,
