@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { GradientTransformation } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
+import { epsilonOption, learningRateOption } from './schema.js';
 import { elementwise, filledLike, type Slots } from './tree.js';
 
 /** Options of {@link adagrad}. */
@@ -22,26 +23,14 @@ export interface AdagradState {
 }
 
 export const adagradSchema: OptionsSchema = {
-  learningRate: {
-    type: 'number',
-    default: 0.01,
-    min: 0,
-    exclusiveMin: true,
-    description: 'step size η',
-  },
+  learningRate: learningRateOption(0.01),
   initialAccumulatorValue: {
     type: 'number',
     default: 0.1,
     min: 0,
     description: 'initial accumulator value',
   },
-  epsilon: {
-    type: 'number',
-    default: 1e-7,
-    min: 0,
-    exclusiveMin: true,
-    description: 'ε inside the square root',
-  },
+  epsilon: epsilonOption(1e-7, 'ε inside the square root'),
 };
 
 /**

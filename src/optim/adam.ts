@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { GradientTransformation } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
-import { elementwise, filledLike, type Slots } from './tree.js';
+import { decayOption, epsilonOption, learningRateOption } from './schema.js';
+import { elementwise, filledLike, movingAverage, type Slots } from './tree.js';
 
 /** Options of {@link adam}. */
 export interface AdamOptions {
@@ -25,34 +26,10 @@ export interface AdamState {
 }
 
 export const adamSchema: OptionsSchema = {
-  learningRate: {
-    type: 'number',
-    default: 1e-3,
-    min: 0,
-    exclusiveMin: true,
-    description: 'step size η',
-  },
-  beta1: {
-    type: 'number',
-    default: 0.9,
-    min: 0,
-    max: 0.999999,
-    description: 'first-moment decay β1',
-  },
-  beta2: {
-    type: 'number',
-    default: 0.999,
-    min: 0,
-    max: 0.999999,
-    description: 'second-moment decay β2',
-  },
-  epsilon: {
-    type: 'number',
-    default: 1e-8,
-    min: 0,
-    exclusiveMin: true,
-    description: 'ε added to √v̂',
-  },
+  learningRate: learningRateOption(1e-3),
+  beta1: decayOption(0.9, 'first-moment decay β1'),
+  beta2: decayOption(0.999, 'second-moment decay β2'),
+  epsilon: epsilonOption(1e-8, 'ε added to √v̂'),
 };
 
 /**
@@ -79,8 +56,8 @@ export function adam(options: AdamOptions = {}): GradientTransformation<AdamStat
       const bc1 = 1 - b1 ** t;
       const bc2 = 1 - b2 ** t;
       const r = elementwise('adam', grads, { m: state.m, v: state.v }, (g, s) => {
-        const m = tf.add(tf.mul(s.m, b1), tf.mul(g, 1 - b1));
-        const v = tf.add(tf.mul(s.v, b2), tf.mul(tf.square(g), 1 - b2));
+        const m = movingAverage(s.m, g, b1);
+        const v = movingAverage(s.v, tf.square(g), b2);
         const step = tf.div(tf.div(m, bc1), tf.add(tf.sqrt(tf.div(v, bc2)), eps));
         return { update: tf.mul(step, -lr), slots: { m, v } };
       });

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { GradientTransformation } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
-import { elementwise, filledLike, type Slots } from './tree.js';
+import { decayOption, epsilonOption, learningRateOption } from './schema.js';
+import { elementwise, filledLike, movingAverage, type Slots } from './tree.js';
 
 /** Options of {@link rmsprop}. */
 export interface RmspropOptions {
@@ -28,28 +29,10 @@ export interface RmspropState {
 }
 
 export const rmspropSchema: OptionsSchema = {
-  learningRate: {
-    type: 'number',
-    default: 1e-3,
-    min: 0,
-    exclusiveMin: true,
-    description: 'step size η',
-  },
-  decay: {
-    type: 'number',
-    default: 0.9,
-    min: 0,
-    max: 0.999999,
-    description: 'decay ρ of the mean square',
-  },
+  learningRate: learningRateOption(1e-3),
+  decay: decayOption(0.9, 'decay ρ of the mean square'),
   momentum: { type: 'number', default: 0, min: 0, max: 1, description: 'momentum μ' },
-  epsilon: {
-    type: 'number',
-    default: 1e-7,
-    min: 0,
-    exclusiveMin: true,
-    description: 'ε inside the square root',
-  },
+  epsilon: epsilonOption(1e-7, 'ε inside the square root'),
   centered: {
     type: 'boolean',
     default: false,
@@ -89,14 +72,11 @@ export function rmsprop(options: RmspropOptions = {}): GradientTransformation<Rm
       const slots: Record<string, Readonly<Slots>> = { ms: state.ms, mom: state.mom };
       if (centered) slots['mg'] = state.mg;
       const r = elementwise('rmsprop', grads, slots, (g, s) => {
-        const ms = tf.add(tf.mul(s['ms']!, rho), tf.mul(tf.square(g), 1 - rho));
+        const ms = movingAverage(s['ms']!, tf.square(g), rho);
         let denom: tf.Tensor;
         const out: Record<string, tf.Tensor> = { ms };
         if (centered) {
-          const mg = tf.add(
-            tf.mul((s as Record<string, tf.Tensor>)['mg']!, rho),
-            tf.mul(g, 1 - rho),
-          );
+          const mg = movingAverage((s as Record<string, tf.Tensor>)['mg']!, g, rho);
           // float32 cancellation can make s − ḡ² slightly negative: clamp at 0.
           denom = tf.sqrt(tf.add(tf.relu(tf.sub(ms, tf.square(mg))), eps));
           out['mg'] = mg;

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { GradientTransformation } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
+import { learningRateOption } from './schema.js';
 import { elementwise, filledLike, type Slots } from './tree.js';
 
 /** Options of {@link sgd}. */
@@ -22,13 +23,7 @@ export interface SgdState {
 }
 
 export const sgdSchema: OptionsSchema = {
-  learningRate: {
-    type: 'number',
-    default: 0.01,
-    min: 0,
-    exclusiveMin: true,
-    description: 'step size η',
-  },
+  learningRate: learningRateOption(0.01),
   momentum: {
     type: 'number',
     default: 0,

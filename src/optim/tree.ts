@@ -15,6 +15,14 @@ export function filledLike(params: ParamTree, fill: number): Slots {
   });
 }
 
+/**
+ * The exponential moving average `prev·decay + x·(1 − decay)` behind Adam's moments and RMSProp's
+ * mean square (call inside the caller's tidy).
+ */
+export function movingAverage(prev: tf.Tensor, x: tf.Tensor, decay: number): tf.Tensor {
+  return tf.add(tf.mul(prev, decay), tf.mul(x, 1 - decay));
+}
+
 /** `sqrt(Σ ‖t‖²)` over every tensor of the tree (a device scalar owned by the caller). */
 export function globalNorm(tree: ParamTree): tf.Scalar {
   return tf.tidy(() => {
