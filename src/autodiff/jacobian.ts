@@ -362,26 +362,31 @@ export function recordForward(
     : naiveSession(spec, opts.forward);
 }
 
-function tapeSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession {
-  const { vars } = spec;
-  const tape: RecordedTape<ForwardResult> = recordTape('recordForward', () =>
-    forwardPass(spec, fopts, true),
-  );
-  const r = tape.result;
-  const featureKeys = r.features.map((_, i) => FEATURE_KEY_PREFIX + i);
-  let passes = 0;
-  let headPasses = 0;
-  const vjp = (
-    seeds: readonly Seed[],
-    xs: readonly tf.Tensor[],
-    head = false,
-  ): (tf.Tensor | null)[] => {
-    if (head) headPasses++;
-    else passes++;
-    return tape.vjp(seeds, xs);
-  };
-  const session: GradientSession = {
-    engine: 'tape',
+/** Backward passes a session has run (the cost diagnostics it reports). */
+interface PassCount {
+  passes: number;
+  headPasses: number;
+}
+
+/** Block keys of the trunk's features, `features:<i>` in output order. */
+function featureKeysOf(r: ForwardResult): string[] {
+  return r.features.map((_, i) => FEATURE_KEY_PREFIX + i);
+}
+
+/**
+ * A session over one forward result: what both engines expose of it (tasks, losses, feature keys,
+ * live pass counts), plus the engine's own gradient methods.
+ */
+function sessionOf(
+  engine: EnginePath,
+  vars: ModelVariables,
+  r: ForwardResult,
+  featureKeys: readonly string[],
+  count: PassCount,
+  methods: Pick<GradientSession, 'taskJacobian' | 'headGrads' | 'backward' | 'dispose'>,
+): GradientSession {
+  return {
+    engine,
     tasks: vars.tasks,
     variables: vars,
     losses: r.losses,
@@ -391,11 +396,33 @@ function tapeSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession 
     hasAdditive: r.additive !== null,
     featureKeys,
     get backwardPasses() {
-      return passes;
+      return count.passes;
     },
     get headPasses() {
-      return headPasses;
+      return count.headPasses;
     },
+    ...methods,
+  };
+}
+
+function tapeSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession {
+  const { vars } = spec;
+  const tape: RecordedTape<ForwardResult> = recordTape('recordForward', () =>
+    forwardPass(spec, fopts, true),
+  );
+  const r = tape.result;
+  const featureKeys = featureKeysOf(r);
+  const count: PassCount = { passes: 0, headPasses: 0 };
+  const vjp = (
+    seeds: readonly Seed[],
+    xs: readonly tf.Tensor[],
+    head = false,
+  ): (tf.Tensor | null)[] => {
+    if (head) count.headPasses++;
+    else count.passes++;
+    return tape.vjp(seeds, xs);
+  };
+  return sessionOf('tape', vars, r, featureKeys, count, {
     taskJacobian(mode) {
       const k = vars.tasks.length;
       const sharedKeys = mode === 'params' ? vars.shared.map((v) => v.name) : featureKeys;
@@ -489,8 +516,7 @@ function tapeSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession 
       );
     },
     dispose: () => tape.dispose(),
-  };
-  return session;
+  });
 }
 
 /** Gradients by `tf.variableGrads`, re-running the forward for every request (the oracle). */
@@ -518,9 +544,8 @@ function naiveSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession
       () => forwardPass(spec, fopts, false) as unknown as tf.TensorContainer,
     ) as unknown as ForwardResult;
   }
-  const featureKeys = first.features.map((_, i) => FEATURE_KEY_PREFIX + i);
-  let passes = 0;
-  let headPasses = 0;
+  const featureKeys = featureKeysOf(first);
+  const count: PassCount = { passes: 0, headPasses: 0 };
   // tf.variableGrads's own machinery (engine.gradients), minus its assertion that some variable
   // is reached: an auxiliary loss may not touch the requested group at all.
   const grads = (objective: () => tf.Scalar, xs: readonly tf.Variable[]): tf.Tensor[] => {
@@ -529,22 +554,7 @@ function naiveSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession
     return xs.map((v, i) => g[i] ?? tf.zerosLike(v));
   };
   const lossOf = (k: number) => (): tf.Scalar => forwardPass(spec, replay(), false).losses[k]!;
-  return {
-    engine: 'naive',
-    tasks: vars.tasks,
-    variables: vars,
-    losses: first.losses,
-    lossVector: first.lossVector,
-    labelled: first.labelled,
-    penalties: first.penalties,
-    hasAdditive: first.additive !== null,
-    featureKeys,
-    get backwardPasses() {
-      return passes;
-    },
-    get headPasses() {
-      return headPasses;
-    },
+  return sessionOf('naive', vars, first, featureKeys, count, {
     taskJacobian(mode) {
       const sharedKeys = mode === 'params' ? vars.shared.map((v) => v.name) : featureKeys;
       const rows: Record<string, tf.Tensor>[] = [];
@@ -552,7 +562,7 @@ function naiveSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession
       const extra: Record<string, tf.Tensor> = {};
       if (mode === 'params') {
         vars.tasks.forEach((t, k) => {
-          passes++;
+          count.passes++;
           const xs = paramsXs(vars, k);
           const g = grads(lossOf(k), xs);
           const row: Record<string, tf.Tensor> = {};
@@ -573,7 +583,7 @@ function naiveSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession
         const zMark = tensorIdMark();
         const z = tf.tidy(() => [...model.trunk(batch.inputs, fwd).features]);
         vars.tasks.forEach((t, k) => {
-          passes++;
+          count.passes++;
           const headVars = vars.heads[t]!;
           const { value, grads: g } = tf.engine().gradients(
             () => {
@@ -603,7 +613,7 @@ function naiveSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession
       vars.tasks.forEach((t, k) => {
         const hv = vars.heads[t]!;
         if (hv.length === 0) return;
-        headPasses++;
+        count.headPasses++;
         const g = grads(lossOf(k), hv);
         hv.forEach((v, i) => (out[v.name] = g[i]!));
       });
@@ -615,7 +625,7 @@ function naiveSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession
         checkFeatureCotangents(featureKeys, cot.features, first.features);
       const xs = groupVars(vars, groups);
       if (xs.length === 0) return {};
-      passes++;
+      count.passes++;
       const g = grads(() => {
         const f = forwardPass(spec, replay(), true);
         const terms: tf.Tensor[] = [tf.scalar(0)];
@@ -634,7 +644,7 @@ function naiveSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession
       );
     },
     dispose: () => disposeCreatedSince(resultTensors(first), mark),
-  };
+  });
 }
 
 /** Result of {@link taskGradients}. */
