@@ -113,6 +113,19 @@ describe('torchjd golden rows (REFERENCES §5, atol 1e-4)', () => {
   });
 });
 
+/**
+ * GradNorm's first weight update on `j` (then disposed), losses [1, 1]: one epoch-0 step records
+ * L(0), the epoch-1 step updates the logits.
+ */
+function firstEpochOneStep<S>(agg: Aggregator<S>, j: TaskJacobian): AggregatorResult<S> {
+  const r0 = agg.update(j, agg.init(spec(j)), stepContext([1, 1], { epoch: 0 }));
+  disposeTree(r0.direction);
+  const r1 = agg.update(j, r0.state, stepContext([1, 1], { epoch: 1 }));
+  disposeTree(r1.direction);
+  disposeTree(j.blocks);
+  return r1;
+}
+
 describe('weighting-based catalogue aggregators', () => {
   it('modo and sdmgrad: d = Jᵀw with the weighting’s weights, state carried between steps', () => {
     for (const agg of [modo(), sdmgrad()] as Aggregator<unknown>[]) {
@@ -158,14 +171,7 @@ describe('weighting-based catalogue aggregators', () => {
     ];
     const agg = gradnorm({ normsFrom: 'last-block' });
     expect(agg.weighting).toBeUndefined();
-    let state = agg.init(spec(jac(rows, 2)));
-    const j0 = jac(rows, 2);
-    const r0 = agg.update(j0, state, stepContext([1, 1], { epoch: 0 }));
-    disposeTree(r0.direction);
-    state = r0.state;
-    const r1 = agg.update(j0, state, stepContext([1, 1], { epoch: 1 }));
-    disposeTree(r1.direction);
-    disposeTree(j0.blocks);
+    const r1 = firstEpochOneStep(agg, jac(rows, 2));
     // Last-block norms [1, 2] (not [√10, √20]): Ḡ = 1.5 and r = 1, so task 1 is below target.
     expect(r1.diagnostics!['gradnormLoss']).toBeCloseTo(1, 9);
     expect(r1.state.logits[0]).toBeGreaterThan(1);
@@ -192,13 +198,7 @@ describe('weighting-based catalogue aggregators', () => {
         ]),
       },
     };
-    let state = agg.init(spec(j));
-    const r0 = agg.update(j, state, stepContext([1, 1], { epoch: 0 }));
-    disposeTree(r0.direction);
-    state = r0.state;
-    const r1 = agg.update(j, state, stepContext([1, 1], { epoch: 1 }));
-    disposeTree(r1.direction);
-    disposeTree(j.blocks);
+    const r1 = firstEpochOneStep(agg, j);
     // Norms [3, 6] from w (the bias would give [100, 1]): Ḡ = 4.5, L_grad = 1.5 + 1.5.
     expect(r1.diagnostics!['gradnormLoss']).toBeCloseTo(3, 5);
   });
