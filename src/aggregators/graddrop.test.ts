@@ -76,5 +76,8 @@ describe('graddrop', () => {
       'graddrop: option `leak` must lie in [0, 1], got 2',
     );
     expect(() => graddrop({ leak: [0, 1] }).init({ tasks: ['a'], blocks: {} })).toThrow(ShapeError);
+    expect(() => graddrop({ leak: [0, 1] }).init({ tasks: ['a'], blocks: {} })).toThrow(
+      'graddrop: option `leak` has 2 entries but there are 1 tasks; pass one leak per task or a single number',
+    );
   });
 });

@@ -1,11 +1,11 @@
 /** GradDrop aggregator: sign-purity dropout of the task gradients (needs J itself). */
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, ShapeError } from '../core/errors.js';
+import { ConfigError } from '../core/errors.js';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { Aggregator, AggregatorTraits, EmptyState } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
 import { assertJacobian } from '../autodiff/gramian.js';
-import { EMPTY_STATE } from '../weightings/base.js';
+import { EMPTY_STATE, perTaskValues } from '../weightings/base.js';
 import { BASE_TRAITS } from './base.js';
 
 /** Options of {@link graddrop}. */
@@ -52,15 +52,8 @@ export function graddrop(options: GraddropOptions = {}): Aggregator<EmptyState> 
       `graddrop: option \`leak\` must lie in [0, 1], got ${JSON.stringify(leak)}`,
     );
   }
-  const leakFor = (k: number): Float32Array => {
-    if (typeof leak === 'number') return new Float32Array(k).fill(leak);
-    if (leak.length !== k) {
-      throw new ShapeError(
-        `graddrop: option \`leak\` has ${leak.length} entries but there are ${k} tasks; pass one leak per task or a single number`,
-      );
-    }
-    return Float32Array.from(leak);
-  };
+  const leakFor = (k: number): Float32Array =>
+    Float32Array.from(perTaskValues('graddrop', 'leak', 'leak', leak, k));
   return {
     id: 'graddrop',
     traits: typeof leak === 'number' ? TRAITS : { ...TRAITS, permutationInvariant: false },

@@ -60,6 +60,28 @@ export function correctEachTask(
   return w;
 }
 
+/**
+ * Expands an option given as one number for every task or as one number per task (a
+ * `number|number[]` option) to K values.
+ *
+ * @throws {ShapeError} When an array does not have K entries (`noun` names one entry).
+ */
+export function perTaskValues(
+  owner: string,
+  option: string,
+  noun: string,
+  value: number | readonly number[],
+  k: number,
+): Float64Array {
+  if (typeof value === 'number') return new Float64Array(k).fill(value);
+  if (value.length !== k) {
+    throw new ShapeError(
+      `${owner}: option \`${option}\` has ${value.length} entries but there are ${k} tasks; pass one ${noun} per task or a single number`,
+    );
+  }
+  return Float64Array.from(value);
+}
+
 /** Uniform weights 1/K (torchjd's default preference vector). */
 export function uniform(k: number): Float64Array {
   return new Float64Array(k).fill(1 / k);

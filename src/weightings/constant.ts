@@ -1,7 +1,6 @@
 /** Constant weighting: fixed user-given task weights. */
-import { ShapeError } from '../core/errors.js';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
-import { EMPTY_STATE, withConfig, type ConfiguredWeighting } from './base.js';
+import { EMPTY_STATE, perTaskValues, withConfig, type ConfiguredWeighting } from './base.js';
 
 /** Options of {@link constantWeighting}. */
 export interface ConstantOptions {
@@ -26,15 +25,8 @@ export const constantSchema: OptionsSchema = {
 export function constantWeighting(options: ConstantOptions = {}): ConfiguredWeighting {
   const config = validateOptions('constant', constantSchema, { ...options });
   const given = config['weights'] as number | readonly number[];
-  const weightsFor = (k: number): Float64Array => {
-    if (typeof given === 'number') return new Float64Array(k).fill(given);
-    if (given.length !== k) {
-      throw new ShapeError(
-        `constant: option \`weights\` has ${given.length} entries but there are ${k} tasks; pass one weight per task or a single number`,
-      );
-    }
-    return Float64Array.from(given);
-  };
+  const weightsFor = (k: number): Float64Array =>
+    perTaskValues('constant', 'weights', 'weight', given, k);
   return withConfig(
     {
       id: 'constant',
