@@ -61,6 +61,16 @@ describe('manytask aggregate', () => {
     expect(w[1]).toBeCloseTo(1 / 17, 6);
   });
 
+  /** `--method mean --jacobian <jacobian> ...more`. */
+  const mean = (jacobian: string, ...more: string[]): string[] => [
+    '--method',
+    'mean',
+    '--jacobian',
+    jacobian,
+    ...more,
+  ];
+  const FORMAT = "a JSON array of K rows of D numbers, e.g. '[[-4,1,1],[6,1,1]]'";
+
   const errors: readonly (readonly [string, readonly string[], string])[] = [
     [
       'missing method',
@@ -94,69 +104,42 @@ describe('manytask aggregate', () => {
     ],
     [
       'options not an object',
-      ['--method', 'mean', '--jacobian', J, '--options', '[1]'],
+      mean(J, '--options', '[1]'),
       `--options must be a JSON object of method options, e.g. '{"c":0.4}', got [1]`,
     ],
     [
-      'invalid JSON',
-      ['--method', 'mean', '--jacobian', '[[1,2],[3,4]'],
-      "--jacobian is not valid JSON; expected a JSON array of K rows of D numbers, e.g. '[[-4,1,1],[6,1,1]]'",
-    ],
-    [
-      'empty',
-      ['--method', 'mean', '--jacobian', '[]'],
-      "--jacobian must be a non-empty JSON array of rows (a JSON array of K rows of D numbers, e.g. '[[-4,1,1],[6,1,1]]'), got []",
-    ],
-    [
-      'empty row',
-      ['--method', 'mean', '--jacobian', '[[]]'],
-      '--jacobian row 1 is empty; every row needs at least one number',
-    ],
-    [
-      'ragged',
-      ['--method', 'mean', '--jacobian', '[[1,2,3],[4,5]]'],
-      '--jacobian is ragged: row 2 has 2 entries but row 1 has 3; every row needs the same length D',
-    ],
-    [
-      'not a row',
-      ['--method', 'mean', '--jacobian', '[1,2]'],
-      "--jacobian row 1 is 1, not an array of numbers (a JSON array of K rows of D numbers, e.g. '[[-4,1,1],[6,1,1]]')",
-    ],
-    [
-      'non-number',
-      ['--method', 'mean', '--jacobian', '[[1,"a"],[3,4]]'],
-      '--jacobian row 1, column 2 is "a", not a finite number',
-    ],
-    [
-      'null',
-      ['--method', 'mean', '--jacobian', '[[1,null]]'],
-      '--jacobian row 1, column 2 is null, not a finite number',
-    ],
-    [
-      'NaN',
-      ['--method', 'mean', '--jacobian', '[[1,NaN]]'],
-      '--jacobian contains NaN or Infinity; every entry must be a finite number',
-    ],
-    [
-      'overflow',
-      ['--method', 'mean', '--jacobian', '[[1,1e999]]'],
-      '--jacobian row 1, column 2 is Infinity, not a finite number',
-    ],
-    [
       'bad losses',
-      ['--method', 'mean', '--jacobian', J, '--losses', '[1]'],
+      mean(J, '--losses', '[1]'),
       '--losses must be a JSON array of 2 finite positive numbers (one per Jacobian row), got [1]',
     ],
-    [
-      'bad seed',
-      ['--method', 'mean', '--jacobian', J, '--seed', '1.5'],
-      "--seed must be an integer in [0, 2^32), got '1.5'",
-    ],
+    ['bad seed', mean(J, '--seed', '1.5'), "--seed must be an integer in [0, 2^32), got '1.5'"],
     [
       'wrong constant length',
       ['--method', 'constant', '--jacobian', J, '--options', '{"weights":[1,2,3]}'],
       'constant: option `weights` has 3 entries but there are 2 tasks; pass one weight per task or a single number',
     ],
+    // Jacobians that do not parse: [name, --jacobian value, message].
+    ...(
+      [
+        ['invalid JSON', '[[1,2],[3,4]', `--jacobian is not valid JSON; expected ${FORMAT}`],
+        ['empty', '[]', `--jacobian must be a non-empty JSON array of rows (${FORMAT}), got []`],
+        ['empty row', '[[]]', '--jacobian row 1 is empty; every row needs at least one number'],
+        [
+          'ragged',
+          '[[1,2,3],[4,5]]',
+          '--jacobian is ragged: row 2 has 2 entries but row 1 has 3; every row needs the same length D',
+        ],
+        ['not a row', '[1,2]', `--jacobian row 1 is 1, not an array of numbers (${FORMAT})`],
+        ['non-number', '[[1,"a"],[3,4]]', '--jacobian row 1, column 2 is "a", not a finite number'],
+        ['null', '[[1,null]]', '--jacobian row 1, column 2 is null, not a finite number'],
+        [
+          'NaN',
+          '[[1,NaN]]',
+          '--jacobian contains NaN or Infinity; every entry must be a finite number',
+        ],
+        ['overflow', '[[1,1e999]]', '--jacobian row 1, column 2 is Infinity, not a finite number'],
+      ] as const
+    ).map(([name, jacobian, message]) => [name, mean(jacobian), message] as const),
   ];
 
   test.each(errors)('error: %s → exit 2 and one line', async (_name, args, message) => {
