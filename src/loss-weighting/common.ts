@@ -1,6 +1,6 @@
 /** Host helpers shared by the loss weightings: input checks, softmax, state copies. */
 import { NumericalError, ShapeError } from '../core/errors.js';
-import type { StepContext } from '../core/types.js';
+import type { EmptyState, LossWeighting, StepContext, WeightingResult } from '../core/types.js';
 
 /**
  * Checks that `losses` has one finite value per task. The library policy (ALGORITHMS §0.3) is to
@@ -30,6 +30,27 @@ export function checkLosses(
       );
     }
   }
+}
+
+/**
+ * A stateless {@link LossWeighting}: `weigh` gets losses already checked by {@link checkLosses}
+ * (one finite value per task) and returns the weights and optional warnings/diagnostics; the
+ * state is `{}` and passes through unchanged.
+ */
+export function statelessLossWeighting(
+  id: string,
+  config: Readonly<Record<string, unknown>>,
+  weigh: (losses: Float64Array, ctx: StepContext) => Omit<WeightingResult<EmptyState>, 'state'>,
+): LossWeighting<EmptyState> {
+  return {
+    id,
+    config,
+    init: () => ({}),
+    weigh(losses, state, ctx) {
+      checkLosses(id, losses, losses.length, ctx);
+      return { ...weigh(losses, ctx), state };
+    },
+  };
 }
 
 /** Throws unless every loss is strictly greater than `floor` (logarithmic methods). */

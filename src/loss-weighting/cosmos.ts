@@ -3,7 +3,7 @@ import { ConfigError, NumericalError } from '../core/errors.js';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { EmptyState, LossWeighting } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
-import { checkLosses, perTaskVector } from './common.js';
+import { perTaskVector, statelessLossWeighting } from './common.js';
 
 /** Options of {@link cosmos}. */
 export interface CosmosOptions {
@@ -46,34 +46,27 @@ export function cosmos(options: CosmosOptions = {}): LossWeighting<EmptyState> {
   if (prefOpt !== undefined && prefOpt.every((v) => v === 0)) {
     throw new ConfigError('cosmos: option `preference` must not be all zero');
   }
-  return {
-    id: 'cosmos',
-    config,
-    init: () => ({}),
-    weigh(losses, state, ctx) {
-      const k = losses.length;
-      checkLosses('cosmos', losses, k, ctx);
-      const r = perTaskVector('cosmos', 'preference', prefOpt, k, 1 / k);
-      const rn = Math.hypot(...r);
-      const ln = Math.hypot(...losses);
-      if (ln === 0) {
-        throw new NumericalError(
-          'cosmos: every loss is 0, so cos(r, L) is undefined; COSMOS needs a non-zero loss vector',
-          { step: ctx.step },
-        );
-      }
-      let rl = 0;
-      for (let i = 0; i < k; i++) rl += r[i]! * losses[i]!;
-      const cos = rl / (rn * ln);
-      return {
-        weights: r.map(
-          (ri, i) => ri - lambda * (ri / (rn * ln) - (rl * losses[i]!) / (rn * ln ** 3)),
-        ),
-        state,
-        diagnostics: { cosmosCosine: cos },
-      };
-    },
-  };
+  return statelessLossWeighting('cosmos', config, (losses, ctx) => {
+    const k = losses.length;
+    const r = perTaskVector('cosmos', 'preference', prefOpt, k, 1 / k);
+    const rn = Math.hypot(...r);
+    const ln = Math.hypot(...losses);
+    if (ln === 0) {
+      throw new NumericalError(
+        'cosmos: every loss is 0, so cos(r, L) is undefined; COSMOS needs a non-zero loss vector',
+        { step: ctx.step },
+      );
+    }
+    let rl = 0;
+    for (let i = 0; i < k; i++) rl += r[i]! * losses[i]!;
+    const cos = rl / (rn * ln);
+    return {
+      weights: r.map(
+        (ri, i) => ri - lambda * (ri / (rn * ln) - (rl * losses[i]!) / (rn * ln ** 3)),
+      ),
+      diagnostics: { cosmosCosine: cos },
+    };
+  });
 }
 
 export const cosmosEntry: RegistryEntry<LossWeighting<EmptyState>> = {

@@ -2,7 +2,7 @@
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { EmptyState, LossWeighting } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
-import { checkLosses, filled } from './common.js';
+import { filled, statelessLossWeighting } from './common.js';
 
 /** Options of {@link ew}. */
 export interface EwOptions {
@@ -35,15 +35,9 @@ const schema: OptionsSchema = {
 export function ew(options: EwOptions = {}): LossWeighting<EmptyState> {
   const config = validateOptions('ew', schema, { ...options });
   const mean = config['reduction'] === 'mean';
-  return {
-    id: 'ew',
-    config,
-    init: () => ({}),
-    weigh(losses, state, ctx) {
-      checkLosses('ew', losses, losses.length, ctx);
-      return { weights: filled(losses.length, mean ? 1 / losses.length : 1), state };
-    },
-  };
+  return statelessLossWeighting('ew', config, (losses) => ({
+    weights: filled(losses.length, mean ? 1 / losses.length : 1),
+  }));
 }
 
 export const ewEntry: RegistryEntry<LossWeighting<EmptyState>> = {

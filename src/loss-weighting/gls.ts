@@ -2,7 +2,7 @@
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { EmptyState, LossWeighting } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
-import { checkAbove, checkLosses } from './common.js';
+import { checkAbove, statelessLossWeighting } from './common.js';
 
 /** Options of {@link gls} (none). */
 export type GlsOptions = Readonly<Record<string, never>>;
@@ -27,20 +27,14 @@ const schema: OptionsSchema = {};
  */
 export function gls(options: GlsOptions = {}): LossWeighting<EmptyState> {
   const config = validateOptions('gls', schema, { ...options });
-  return {
-    id: 'gls',
-    config,
-    init: () => ({}),
-    weigh(losses, state, ctx) {
-      const k = losses.length;
-      checkLosses('gls', losses, k, ctx);
-      checkAbove('gls', losses, 0, ctx);
-      let logSum = 0;
-      for (const l of losses) logSum += Math.log(l);
-      const gm = Math.exp(logSum / k);
-      return { weights: losses.map((l) => gm / (k * l)), state, diagnostics: { glsObjective: gm } };
-    },
-  };
+  return statelessLossWeighting('gls', config, (losses, ctx) => {
+    const k = losses.length;
+    checkAbove('gls', losses, 0, ctx);
+    let logSum = 0;
+    for (const l of losses) logSum += Math.log(l);
+    const gm = Math.exp(logSum / k);
+    return { weights: losses.map((l) => gm / (k * l)), diagnostics: { glsObjective: gm } };
+  });
 }
 
 export const glsEntry: RegistryEntry<LossWeighting<EmptyState>> = {

@@ -3,7 +3,7 @@ import { ConfigError } from '../core/errors.js';
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { EmptyState, LossWeighting } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
-import { checkLosses, perTaskVector } from './common.js';
+import { perTaskVector, statelessLossWeighting } from './common.js';
 
 /** Options of {@link pbi}. */
 export interface PbiOptions {
@@ -56,31 +56,24 @@ export function pbi(options: PbiOptions = {}): LossWeighting<EmptyState> {
         JSON.stringify(prefOpt),
     );
   }
-  return {
-    id: 'pbi',
-    config,
-    init: () => ({}),
-    weigh(losses, state, ctx) {
-      const k = losses.length;
-      checkLosses('pbi', losses, k, ctx);
-      const p = perTaskVector('pbi', 'preference', prefOpt, k, 1);
-      const z = perTaskVector('pbi', 'reference', refOpt, k, 0);
-      const pn = Math.hypot(...p);
-      const ph = p.map((v) => v / pn);
-      const f = losses.map((l, i) => l - z[i]!);
-      let d1 = 0;
-      for (let i = 0; i < k; i++) d1 += f[i]! * ph[i]!;
-      const r = f.map((v, i) => v - d1 * ph[i]!);
-      let rr = 0;
-      for (const v of r) rr += v * v;
-      const d2 = Math.sqrt(rr + D2_EPS);
-      return {
-        weights: ph.map((v, i) => v + (theta * r[i]!) / d2),
-        state,
-        diagnostics: { pbiD1: d1, pbiD2: d2 },
-      };
-    },
-  };
+  return statelessLossWeighting('pbi', config, (losses) => {
+    const k = losses.length;
+    const p = perTaskVector('pbi', 'preference', prefOpt, k, 1);
+    const z = perTaskVector('pbi', 'reference', refOpt, k, 0);
+    const pn = Math.hypot(...p);
+    const ph = p.map((v) => v / pn);
+    const f = losses.map((l, i) => l - z[i]!);
+    let d1 = 0;
+    for (let i = 0; i < k; i++) d1 += f[i]! * ph[i]!;
+    const r = f.map((v, i) => v - d1 * ph[i]!);
+    let rr = 0;
+    for (const v of r) rr += v * v;
+    const d2 = Math.sqrt(rr + D2_EPS);
+    return {
+      weights: ph.map((v, i) => v + (theta * r[i]!) / d2),
+      diagnostics: { pbiD1: d1, pbiD2: d2 },
+    };
+  });
 }
 
 export const pbiEntry: RegistryEntry<LossWeighting<EmptyState>> = {

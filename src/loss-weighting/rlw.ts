@@ -3,7 +3,7 @@ import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { EmptyState, LossWeighting } from '../core/types.js';
 import type { Rng } from '../core/rng.js';
 import type { RegistryEntry } from '../registry/types.js';
-import { checkLosses, softmax } from './common.js';
+import { softmax, statelessLossWeighting } from './common.js';
 
 /** Distribution the random weights are drawn from. */
 export type RlwDistribution = 'normal' | 'uniform' | 'dirichlet' | 'bernoulli' | 'one-hot';
@@ -79,15 +79,9 @@ function draw(dist: RlwDistribution, k: number, rng: Rng): Float64Array {
 export function rlw(options: RlwOptions = {}): LossWeighting<EmptyState> {
   const config = validateOptions('rlw', schema, { ...options });
   const dist = config['distribution'] as RlwDistribution;
-  return {
-    id: 'rlw',
-    config,
-    init: () => ({}),
-    weigh(losses, state, ctx) {
-      checkLosses('rlw', losses, losses.length, ctx);
-      return { weights: draw(dist, losses.length, ctx.rng), state };
-    },
-  };
+  return statelessLossWeighting('rlw', config, (losses, ctx) => ({
+    weights: draw(dist, losses.length, ctx.rng),
+  }));
 }
 
 export const rlwEntry: RegistryEntry<LossWeighting<EmptyState>> = {

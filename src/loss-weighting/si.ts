@@ -2,7 +2,7 @@
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { EmptyState, LossWeighting } from '../core/types.js';
 import type { RegistryEntry } from '../registry/types.js';
-import { checkAbove, checkLosses } from './common.js';
+import { checkAbove, statelessLossWeighting } from './common.js';
 
 /** Options of {@link si} (none). */
 export type SiOptions = Readonly<Record<string, never>>;
@@ -24,16 +24,10 @@ const schema: OptionsSchema = {};
  */
 export function si(options: SiOptions = {}): LossWeighting<EmptyState> {
   const config = validateOptions('si', schema, { ...options });
-  return {
-    id: 'si',
-    config,
-    init: () => ({}),
-    weigh(losses, state, ctx) {
-      checkLosses('si', losses, losses.length, ctx);
-      checkAbove('si', losses, 0, ctx);
-      return { weights: losses.map((l) => 1 / l), state };
-    },
-  };
+  return statelessLossWeighting('si', config, (losses, ctx) => {
+    checkAbove('si', losses, 0, ctx);
+    return { weights: losses.map((l) => 1 / l) };
+  });
 }
 
 export const siEntry: RegistryEntry<LossWeighting<EmptyState>> = {
