@@ -107,7 +107,10 @@ function parseFeatureList(
   return out;
 }
 
-async function readCommon(path: string, wanted: ReadonlySet<string>): Promise<Map<string, FieldMap>> {
+async function readCommon(
+  path: string,
+  wanted: ReadonlySet<string>,
+): Promise<Map<string, FieldMap>> {
   const common = new Map<string, FieldMap>();
   for await (const recs of readCsvRecords(path)) {
     for (const r of recs) {
@@ -148,7 +151,12 @@ async function readSkeleton(
         );
       }
       const [, click, conversion, index, count, list] = r.fields as [
-        string, string, string, string, string, string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
       ];
       const own = parseFeatureList(list, Number(count), wanted, path, r.line);
       let shared: FieldMap | undefined;
@@ -171,7 +179,11 @@ async function readSkeleton(
     }
   }
   if (lines.length === 0) {
-    throw dataError({ file: path }, 'file is empty (no rows)', 'give a file with at least one data row');
+    throw dataError(
+      { file: path },
+      'file is empty (no rows)',
+      'give a file with at least one data row',
+    );
   }
   const columns = new Map<string, Column>();
   for (const [name, b] of builders) columns.set(name, b.finish());
@@ -182,8 +194,15 @@ async function readSkeleton(
 export function aliCcp(options?: Readonly<Record<string, unknown>>): DatasetLoader {
   const o = validateOptions('ali-ccp', aliCcpOptions, options);
   const skeletonPath = requiredPath('ali-ccp', o, 'skeletonPath', 'sample_skeleton_train.csv');
-  const fields = (o['fields'] as string).split(',').map((f) => f.trim()).filter((f) => f !== '');
-  if (fields.length === 0 || new Set(fields).size !== fields.length || fields.some((f) => f === 'click' || f === 'purchase')) {
+  const fields = (o['fields'] as string)
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '');
+  if (
+    fields.length === 0 ||
+    new Set(fields).size !== fields.length ||
+    fields.some((f) => f === 'click' || f === 'purchase')
+  ) {
     throw new ConfigError(
       `ali-ccp: option \`fields\` must list distinct field ids separated by commas, got ${JSON.stringify(o['fields'])}`,
     );

@@ -97,7 +97,11 @@ describe('batchIndices', () => {
     const a = batchIndices(10, 4, createRng(1));
     const b = batchIndices(10, 4, createRng(1));
     expect(a).toEqual(b);
-    expect(a.map((x) => Array.from(x))).not.toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(a.map((x) => Array.from(x))).not.toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
     const ordered = batchIndices(10, 4, createRng(1), { shuffle: false, dropLast: true });
     expect(ordered.map((x) => Array.from(x))).toEqual([
       [0, 1, 2, 3],

@@ -127,7 +127,8 @@ export function splitToBatch(
     for (const t of tasks) {
       const m = split.masks[t.id];
       const out = new Float32Array(b);
-      for (let i = 0; i < b; i++) out[i] = m === undefined ? 1 : (m[indices[i] as number] as number);
+      for (let i = 0; i < b; i++)
+        out[i] = m === undefined ? 1 : (m[indices[i] as number] as number);
       masks[t.id] = tf.tensor1d(out, 'float32');
     }
   }

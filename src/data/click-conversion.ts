@@ -33,7 +33,12 @@ export function applyClickConversion(
   for (let i = 0; i < table.n; i++) {
     if (v[i] === 1 && c[i] !== 1) {
       throw dataError(
-        { file: table.file, line: table.lines[i] as number, lineKind: table.lineKind, column: conversion },
+        {
+          file: table.file,
+          line: table.lines[i] as number,
+          lineKind: table.lineKind,
+          column: conversion,
+        },
         `row has a conversion without a click (click ${String(c[i])})`,
         'a conversion implies a click in these logs: fix the labels or check the column order',
       );

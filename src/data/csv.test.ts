@@ -63,10 +63,16 @@ describe('createCsvParser', () => {
 
   test.prop(
     [
-      fc.array(fc.array(fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', '\n', '\r', ' ', 'é') }), { minLength: 1, maxLength: 4 }), {
-        minLength: 1,
-        maxLength: 6,
-      }),
+      fc.array(
+        fc.array(fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', '\n', '\r', ' ', 'é') }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        {
+          minLength: 1,
+          maxLength: 6,
+        },
+      ),
       fc.constantFrom('\n', '\r\n'),
       fc.array(fc.nat(), { maxLength: 6 }),
     ],
@@ -94,7 +100,10 @@ describe('readCsvRecords', () => {
     const gz = await readAll(fixture('user-basic.csv.gz'));
     expect(gz).toEqual(plain);
     expect(plain).toHaveLength(21);
-    expect(plain[13]).toEqual({ fields: ['13', '48', 'Multi\nline', '1', 'a', '11', '1'], line: 14 });
+    expect(plain[13]).toEqual({
+      fields: ['13', '48', 'Multi\nline', '1', 'a', '11', '1'],
+      line: 14,
+    });
     expect(plain[14]?.line).toBe(16);
   });
 

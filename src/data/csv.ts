@@ -226,7 +226,11 @@ export async function* readCsvRecords(
       if (recs.length > 0) yield recs;
     }
   } catch (e) {
-    if (e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('Z_')) {
+    if (
+      e instanceof Error &&
+      'code' in e &&
+      String((e as { code: unknown }).code).startsWith('Z_')
+    ) {
       throw dataError(
         { file: path },
         `cannot be decompressed (${e.message})`,

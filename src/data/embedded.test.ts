@@ -27,7 +27,14 @@ function counts(ds: Dataset, task: string): { pos: number; labelled: number } {
 
 describe('embedded files', () => {
   it('are found relative to the module, not the working directory', () => {
-    for (const f of ['marketing-income.csv.gz', 'digits.csv.gz', 'tecator-meats.csv.gz', 'yeast.csv.gz', 'PROVENANCE.md', 'NOTICE']) {
+    for (const f of [
+      'marketing-income.csv.gz',
+      'digits.csv.gz',
+      'tecator-meats.csv.gz',
+      'yeast.csv.gz',
+      'PROVENANCE.md',
+      'NOTICE',
+    ]) {
       expect(existsSync(embeddedDataPath(f)), f).toBe(true);
     }
   });
@@ -36,14 +43,27 @@ describe('embedded files', () => {
 describe('marketing-income', () => {
   it('has the documented tasks, positives and masked rows', async () => {
     const ds = await marketingIncome({ college: true, ownsHome: true }).load(1);
-    expect(ds.tasks.map((t) => t.id)).toEqual(['income_high', 'never_married', 'college', 'owns_home']);
+    expect(ds.tasks.map((t) => t.id)).toEqual([
+      'income_high',
+      'never_married',
+      'college',
+      'owns_home',
+    ]);
     expect(counts(ds, 'income_high')).toEqual({ pos: 2192, labelled: 8993 });
     expect(counts(ds, 'never_married')).toEqual({ pos: 3654, labelled: 8833 });
     expect(counts(ds, 'college')).toEqual({ pos: 3066 + 1524 + 966, labelled: 8993 - 86 });
     expect(counts(ds, 'owns_home')).toEqual({ pos: 3256, labelled: 8993 - 240 });
     // Label columns and the DUAL.INCOMES leak are never features.
     expect(ds.inputSpec.categorical.map((c) => c.name)).toEqual([
-      'SEX', 'AGE', 'OCCUPATION', 'AREA', 'HOUSEHOLD.SIZE', 'UNDER18', 'HOME.TYPE', 'ETHNIC.CLASS', 'LANGUAGE',
+      'SEX',
+      'AGE',
+      'OCCUPATION',
+      'AREA',
+      'HOUSEHOLD.SIZE',
+      'UNDER18',
+      'HOME.TYPE',
+      'ETHNIC.CLASS',
+      'LANGUAGE',
     ]);
   });
 
@@ -52,16 +72,33 @@ describe('marketing-income', () => {
     expect([ds.train.n, ds.valid.n, ds.test.n]).toEqual([6295, 899, 1799]);
     expect(ds.inputSpec.numeric).toBe(0);
     expect(ds.inputSpec.categorical.map((c) => `${c.name}:${c.vocabSize}`)).toEqual([
-      'SEX:4', 'AGE:9', 'EDUCATION:8', 'OCCUPATION:11', 'AREA:7', 'HOUSEHOLD.SIZE:11', 'UNDER18:12',
-      'HOUSEHOLDER:5', 'HOME.TYPE:7', 'ETHNIC.CLASS:10', 'LANGUAGE:5',
+      'SEX:4',
+      'AGE:9',
+      'EDUCATION:8',
+      'OCCUPATION:11',
+      'AREA:7',
+      'HOUSEHOLD.SIZE:11',
+      'UNDER18:12',
+      'HOUSEHOLDER:5',
+      'HOME.TYPE:7',
+      'ETHNIC.CLASS:10',
+      'LANGUAGE:5',
     ]);
     expect(Array.from(ds.train.categorical!.slice(0, 22))).toEqual([
       3, 5, 4, 8, 2, 6, 4, 3, 2, 2, 2, 2, 2, 4, 2, 2, 4, 3, 2, 3, 2, 2,
     ]);
-    expect(Array.from(ds.test.categorical!.slice(0, 11))).toEqual([3, 7, 3, 7, 2, 4, 2, 2, 3, 2, 2]);
-    expect(Array.from(ds.train.labels['income_high']!.slice(0, 10))).toEqual([1, 1, 0, 0, 1, 0, 0, 1, 0, 0]);
-    expect(Array.from(ds.train.labels['never_married']!.slice(0, 10))).toEqual([0, 0, 1, 1, 0, 1, 1, 0, 0, 0]);
-    expect(Array.from(ds.test.labels['income_high']!.slice(0, 10))).toEqual([0, 0, 0, 1, 0, 1, 1, 1, 0, 0]);
+    expect(Array.from(ds.test.categorical!.slice(0, 11))).toEqual([
+      3, 7, 3, 7, 2, 4, 2, 2, 3, 2, 2,
+    ]);
+    expect(Array.from(ds.train.labels['income_high']!.slice(0, 10))).toEqual([
+      1, 1, 0, 0, 1, 0, 0, 1, 0, 0,
+    ]);
+    expect(Array.from(ds.train.labels['never_married']!.slice(0, 10))).toEqual([
+      0, 0, 1, 1, 0, 1, 1, 0, 0, 0,
+    ]);
+    expect(Array.from(ds.test.labels['income_high']!.slice(0, 10))).toEqual([
+      0, 0, 0, 1, 0, 1, 1, 1, 0, 0,
+    ]);
     const again = await marketingIncome().load(1);
     expect(again.test).toEqual(ds.test);
   });
@@ -94,7 +131,11 @@ describe('tecator-meats', () => {
     const ds = await tecatorMeats().load(1);
     expect([ds.train.n, ds.valid.n, ds.test.n]).toEqual([150, 22, 43]);
     expect(ds.inputSpec.numeric).toBe(100);
-    expect(ds.tasks.map((t) => `${t.id}:${t.kind}`)).toEqual(['water:regression', 'fat:regression', 'protein:regression']);
+    expect(ds.tasks.map((t) => `${t.id}:${t.kind}`)).toEqual([
+      'water:regression',
+      'fat:regression',
+      'protein:regression',
+    ]);
     for (const t of ['water', 'fat', 'protein']) {
       const y = ds.train.labels[t]!;
       let m = 0;
@@ -108,7 +149,9 @@ describe('tecator-meats', () => {
     expect(sc['water']!.mean).toBeCloseTo(63.443, 3);
     expect(sc['fat']!.std).toBeCloseTo(12.54708, 4);
     expect(Array.from(ds.train.numeric!.slice(0, 3))).toEqual([
-      expect.closeTo(-0.450129, 5), expect.closeTo(-0.452454, 5), expect.closeTo(-0.454624, 5),
+      expect.closeTo(-0.450129, 5),
+      expect.closeTo(-0.452454, 5),
+      expect.closeTo(-0.454624, 5),
     ]);
     expect(ds.train.labels['fat']![2]).toBeCloseTo(1.980647, 5);
     expect([ds.id, ds.description, ds.provenance]).toEqual([
@@ -136,7 +179,9 @@ describe('yeast', () => {
     expect(ds.tasks[0]).toEqual({ id: 'label1', kind: 'binary' });
     expect(ds.inputSpec.numeric).toBe(103);
     expect(Array.from(ds.train.numeric!.slice(0, 3))).toEqual([
-      expect.closeTo(0.972314, 5), expect.closeTo(1.417926, 5), expect.closeTo(0.652498, 5),
+      expect.closeTo(0.972314, 5),
+      expect.closeTo(1.417926, 5),
+      expect.closeTo(0.652498, 5),
     ]);
     expect(Array.from(ds.train.labels['label1']!.slice(0, 8))).toEqual([0, 0, 0, 1, 0, 0, 0, 0]);
     expect(counts(ds, 'label1')).toEqual({ pos: 762, labelled: 2417 });

@@ -96,10 +96,7 @@ function isIntegerText(s: string): boolean {
 }
 
 /** Resolves each multiclass task's class list from the schema or from the values seen. */
-function resolveClasses(
-  t: TaskColumnSchema,
-  tables: readonly ColumnTable[],
-): readonly string[] {
+function resolveClasses(t: TaskColumnSchema, tables: readonly ColumnTable[]): readonly string[] {
   if (t.classes !== undefined) return t.classes;
   const seen = new Set<string>();
   for (const tb of tables) for (const v of cat(tb, t.column).dict) seen.add(v);
@@ -107,9 +104,7 @@ function resolveClasses(
     return Array.from({ length: t.numClasses }, (_, i) => String(i));
   }
   const values = [...seen];
-  return values.every(isIntegerText)
-    ? values.sort((a, b) => Number(a) - Number(b))
-    : values.sort();
+  return values.every(isIntegerText) ? values.sort((a, b) => Number(a) - Number(b)) : values.sort();
 }
 
 /** Per table, maps dictionary codes of a multiclass column to class indices (or throws). */
@@ -136,7 +131,7 @@ function classCodeMap(
         },
         `label ${JSON.stringify(v)} of multiclass task '${taskIdOf(t)}' is not one of its ${classes.length} classes`,
         t.classes !== undefined
-          ? 'add the value to the task\'s `classes`, or fix the label'
+          ? "add the value to the task's `classes`, or fix the label"
           : `labels must be integers 0..${classes.length - 1}; raise numClasses or list the values in \`classes\``,
       );
     }
@@ -228,7 +223,13 @@ export function encodeSplits(schema: DataSchema, sources: SplitSources): Encoded
         );
       }
       const missingIndicator = f.missingIndicator ?? false;
-      features.push({ column: f.column, type: 'numeric', mean: m.mean, std: m.std, missingIndicator });
+      features.push({
+        column: f.column,
+        type: 'numeric',
+        mean: m.mean,
+        std: m.std,
+        missingIndicator,
+      });
       numericNames.push(f.column);
       if (missingIndicator) numericNames.push(`${f.column}__missing`);
     } else {

@@ -27,7 +27,13 @@ export { mmoeSynthetic, generateMmoeSynthetic } from './mmoe-synthetic.js';
 export type { MmoeSyntheticParams, MmoeSyntheticTruth } from './mmoe-synthetic.js';
 export { splitToBatch, disposeBatch, batchIndices } from './batches.js';
 export type { BatchIndicesOptions } from './batches.js';
-export { censusIncome, censusSchema, CENSUS_COLUMNS, CENSUS_NUMERIC, CENSUS_COLLEGE_VALUES } from './census-income.js';
+export {
+  censusIncome,
+  censusSchema,
+  CENSUS_COLUMNS,
+  CENSUS_NUMERIC,
+  CENSUS_COLLEGE_VALUES,
+} from './census-income.js';
 export { aliCcp, ALI_CCP_FIELDS } from './ali-ccp.js';
 export { aliExpress, aliExpressSchema } from './aliexpress.js';
 export { allRows } from './split.js';

@@ -49,7 +49,12 @@ const TASKS: Readonly<Record<string, TaskColumnSchema>> = {
     kind: 'binary',
     positive: ['[50.000-75.000)', '[75.000-'],
   },
-  never_married: { id: 'never_married', column: 'MARITAL.STATUS', kind: 'binary', positive: 'Single' },
+  never_married: {
+    id: 'never_married',
+    column: 'MARITAL.STATUS',
+    kind: 'binary',
+    positive: 'Single',
+  },
   college: {
     id: 'college',
     column: 'EDUCATION',
@@ -61,7 +66,11 @@ const TASKS: Readonly<Record<string, TaskColumnSchema>> = {
 
 /** Options of `marketing-income`. */
 export const marketingIncomeOptions: OptionsSchema = {
-  college: { type: 'boolean', default: false, description: 'add the `college` task (EDUCATION becomes a label)' },
+  college: {
+    type: 'boolean',
+    default: false,
+    description: 'add the `college` task (EDUCATION becomes a label)',
+  },
   ownsHome: {
     type: 'boolean',
     default: false,
@@ -89,7 +98,10 @@ export function marketingIncomeSchema(opts: { college: boolean; ownsHome: boolea
 /** Registry factory of `marketing-income`. */
 export function marketingIncome(options?: Readonly<Record<string, unknown>>): DatasetLoader {
   const o = validateOptions('marketing-income', marketingIncomeOptions, options);
-  const schema = marketingIncomeSchema({ college: o['college'] === true, ownsHome: o['ownsHome'] === true });
+  const schema = marketingIncomeSchema({
+    college: o['college'] === true,
+    ownsHome: o['ownsHome'] === true,
+  });
   return embeddedTabularLoader('marketing-income', o, FILE, schema, {
     description: `Marketing survey (8,993 rows, 11 categorical features): ${schema.tasks.map((t) => t.id).join(', ')}`,
     source: 'ESL "Marketing" data via R kernlab data(income) (Impact Resources, 1987)',

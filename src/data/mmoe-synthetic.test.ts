@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/errors.js';
-import { generateMmoeSynthetic, mmoeSynthetic, type MmoeSyntheticParams } from './mmoe-synthetic.js';
+import {
+  generateMmoeSynthetic,
+  mmoeSynthetic,
+  type MmoeSyntheticParams,
+} from './mmoe-synthetic.js';
 
 /** The documented defaults (golden: the loader's config must equal them). */
 const DEFAULTS: MmoeSyntheticParams = {
@@ -54,27 +58,46 @@ describe('mmoe-synthetic', () => {
   it('golden: first 3 labels of each task for seed 1, both shapes', async () => {
     const google = await mmoeSynthetic({ nTrain: 3, nValid: 0, nTest: 0 }).load(1);
     expect(Array.from(google.train.labels['y1']!)).toEqual([
-      expect.closeTo(1.0927775, 6), expect.closeTo(-1.9355836, 6), expect.closeTo(-0.7955568, 6),
+      expect.closeTo(1.0927775, 6),
+      expect.closeTo(-1.9355836, 6),
+      expect.closeTo(-0.7955568, 6),
     ]);
     expect(Array.from(google.train.labels['y2']!)).toEqual([
-      expect.closeTo(1.0253122, 6), expect.closeTo(0.2387622, 6), expect.closeTo(-2.0395639, 6),
+      expect.closeTo(1.0253122, 6),
+      expect.closeTo(0.2387622, 6),
+      expect.closeTo(-2.0395639, 6),
     ]);
-    const gaussian = await mmoeSynthetic({ shape: 'gaussian', nTrain: 3, nValid: 0, nTest: 0 }).load(1);
+    const gaussian = await mmoeSynthetic({
+      shape: 'gaussian',
+      nTrain: 3,
+      nValid: 0,
+      nTest: 0,
+    }).load(1);
     expect(Array.from(gaussian.train.labels['y1']!)).toEqual([
-      expect.closeTo(0.1721591, 6), expect.closeTo(0.2518407, 6), expect.closeTo(3.4176347, 6),
+      expect.closeTo(0.1721591, 6),
+      expect.closeTo(0.2518407, 6),
+      expect.closeTo(3.4176347, 6),
     ]);
     expect(Array.from(gaussian.train.labels['y2']!)).toEqual([
-      expect.closeTo(0.0656849, 6), expect.closeTo(0.2146609, 6), expect.closeTo(1.7847879, 6),
+      expect.closeTo(0.0656849, 6),
+      expect.closeTo(0.2146609, 6),
+      expect.closeTo(1.7847879, 6),
     ]);
     // The first rows do not depend on how many rows follow (rows are drawn in order).
     const long = await mmoeSynthetic({ nTrain: 50 }).load(1);
-    expect(Array.from(long.train.labels['y1']!.slice(0, 3))).toEqual(Array.from(google.train.labels['y1']!));
+    expect(Array.from(long.train.labels['y1']!.slice(0, 3))).toEqual(
+      Array.from(google.train.labels['y1']!),
+    );
   });
 
   it('builds weight vectors with cos = p and norm c; google α_i = i, β_i = (i−1)²', () => {
-    const g = generateMmoeSynthetic({ ...base, nTrain: 1, correlation: -0.3, scale: 2, numPairs: 2 }, 5);
+    const g = generateMmoeSynthetic(
+      { ...base, nTrain: 1, correlation: -0.3, scale: 2, numPairs: 2 },
+      5,
+    );
     const w = (k: number): Float64Array => g.truth.weights.subarray(k * 100, (k + 1) * 100);
-    const dot = (a: Float64Array, b: Float64Array): number => a.reduce((s, x, i) => s + x * b[i]!, 0);
+    const dot = (a: Float64Array, b: Float64Array): number =>
+      a.reduce((s, x, i) => s + x * b[i]!, 0);
     expect(Math.sqrt(dot(w(0), w(0)))).toBeCloseTo(2, 12);
     expect(Math.sqrt(dot(w(1), w(1)))).toBeCloseTo(2, 12);
     expect(dot(w(0), w(1)) / 4).toBeCloseTo(-0.3, 12);
@@ -85,8 +108,15 @@ describe('mmoe-synthetic', () => {
   });
 
   it("'google' reproduces the DATASETS §3.3 label correlations within ±0.05 (n = 5000)", () => {
-    const table: [number, number][] = [[1, 1.0], [0.9, 0.439], [0.8, 0.341], [0.5, 0.194], [0, -0.001]];
-    for (const [p, want] of table) expect(Math.abs(labelCorr(p, 'google') - want)).toBeLessThan(0.05);
+    const table: [number, number][] = [
+      [1, 1.0],
+      [0.9, 0.439],
+      [0.8, 0.341],
+      [0.5, 0.194],
+      [0, -0.001],
+    ];
+    for (const [p, want] of table)
+      expect(Math.abs(labelCorr(p, 'google') - want)).toBeLessThan(0.05);
   });
 
   it('label correlation increases with p for both shapes, > 0.99 at p = 1', () => {

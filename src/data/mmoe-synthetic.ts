@@ -34,7 +34,13 @@ import type { RegistryEntry } from '../registry/types.js';
 /** Options of `mmoe-synthetic` (defaults as in DATASETS §3.2). */
 export const mmoeSyntheticOptions: OptionsSchema = {
   dim: { type: 'integer', default: 100, min: 2, description: 'input dimension d' },
-  scale: { type: 'number', default: 1, min: 0, exclusiveMin: true, description: 'scale c of the weight vectors' },
+  scale: {
+    type: 'number',
+    default: 1,
+    min: 0,
+    exclusiveMin: true,
+    description: 'scale c of the weight vectors',
+  },
   numSines: { type: 'integer', default: 10, min: 0, description: 'number m of sine terms' },
   shape: {
     type: 'enum',
@@ -42,7 +48,12 @@ export const mmoeSyntheticOptions: OptionsSchema = {
     default: 'google',
     description: "α, β: 'google' (α_i = i, β_i = (i−1)²) or 'gaussian' (α, β ~ N(0,1), drawn once)",
   },
-  noiseStd: { type: 'number', default: 0.01, min: 0, description: 'label noise standard deviation σ' },
+  noiseStd: {
+    type: 'number',
+    default: 0.01,
+    min: 0,
+    description: 'label noise standard deviation σ',
+  },
   correlation: {
     type: 'number',
     default: 0.5,
@@ -182,7 +193,10 @@ export function mmoeSynthetic(options?: Readonly<Record<string, unknown>>): Data
         id: 'mmoe-synthetic',
         description: `MMoE synthetic (p = ${params.correlation}, shape '${params.shape}', d = ${params.dim}, m = ${params.numSines}): ${K} regression tasks`,
         inputSpec: { numeric: params.dim, categorical: [] },
-        tasks: Array.from({ length: K }, (_, k) => ({ id: `y${k + 1}`, kind: 'regression' as const })),
+        tasks: Array.from({ length: K }, (_, k) => ({
+          id: `y${k + 1}`,
+          kind: 'regression' as const,
+        })),
         train: g.train,
         valid: g.valid,
         test: g.test,
@@ -200,7 +214,7 @@ export const mmoeSyntheticEntry: RegistryEntry<DatasetLoader> = {
   summary:
     'Synthetic regression task pairs whose relatedness is the cosine p of their weight vectors (deterministic per seed).',
   reference:
-    "Ma et al., \"Modeling Task Relationships in Multi-task Learning with Multi-gate Mixture-of-Experts\", KDD 2018, §3.2; shape 'google' as in the Google Research reference implementation (Apache-2.0).",
+    'Ma et al., "Modeling Task Relationships in Multi-task Learning with Multi-gate Mixture-of-Experts", KDD 2018, §3.2; shape \'google\' as in the Google Research reference implementation (Apache-2.0).',
   options: mmoeSyntheticOptions,
   create: mmoeSynthetic,
 };

@@ -21,17 +21,28 @@ describe('multi-digits', () => {
 
   it('places digit a at (dy, dx) and digit b at (4 − dy′, 4 − dx′) with pixel max', async () => {
     const src = await readDigits();
-    const p = makeDigitPairs(src, 0, 50, 20, createRng(3), { overlap: 'max', distinctLabels: false });
+    const p = makeDigitPairs(src, 0, 50, 20, createRng(3), {
+      overlap: 'max',
+      distinctLabels: false,
+    });
     for (let j = 0; j < p.n; j++) {
-      const [dx, dy, dx2, dy2] = Array.from(p.offsets.slice(j * 4, j * 4 + 4)) as [number, number, number, number];
+      const [dx, dy, dx2, dy2] = Array.from(p.offsets.slice(j * 4, j * 4 + 4)) as [
+        number,
+        number,
+        number,
+        number,
+      ];
       for (let r = 0; r < CANVAS; r++) {
         for (let c = 0; c < CANVAS; c++) {
           const at = (s: number, r0: number, c0: number): number => {
             const rr = r - r0;
             const cc = c - c0;
-            return rr >= 0 && rr < 8 && cc >= 0 && cc < 8 ? (src.pixels[s * 64 + rr * 8 + cc] as number) : 0;
+            return rr >= 0 && rr < 8 && cc >= 0 && cc < 8
+              ? (src.pixels[s * 64 + rr * 8 + cc] as number)
+              : 0;
           };
-          const want = Math.max(at(p.sourceA[j]!, dy, dx), at(p.sourceB[j]!, 4 - dy2, 4 - dx2)) / 16;
+          const want =
+            Math.max(at(p.sourceA[j]!, dy, dx), at(p.sourceB[j]!, 4 - dy2, 4 - dx2)) / 16;
           expect(p.image![j * 144 + r * CANVAS + c]).toBe(want);
         }
       }
@@ -46,7 +57,8 @@ describe('multi-digits', () => {
     const p = makeDigitPairs(src, 0, TRAIN_SOURCES, 300, createRng(9), opts);
     const m = makeDigitPairs(src, 0, TRAIN_SOURCES, 300, createRng(9), { ...opts, overlap: 'max' });
     let equalLabels = 0;
-    for (let j = 0; j < p.n; j++) if (p.labels['top_left']![j] === p.labels['bottom_right']![j]) equalLabels++;
+    for (let j = 0; j < p.n; j++)
+      if (p.labels['top_left']![j] === p.labels['bottom_right']![j]) equalLabels++;
     expect(equalLabels).toBe(0);
     expect(Math.max(...p.image!)).toBe(1);
     // same draws, so the sum is ≥ the max pixel-wise, and strictly larger somewhere
@@ -62,7 +74,11 @@ describe('multi-digits', () => {
 
   it('golden seed 1: split sizes, labels and pixel sums of the first pairs; sources never cross', async () => {
     const ds = await multiDigits({ trainPairs: 5, validPairs: 2, testPairs: 3 }).load(1);
-    expect(ds.inputSpec).toEqual({ numeric: 0, categorical: [], image: { height: 12, width: 12, channels: 1 } });
+    expect(ds.inputSpec).toEqual({
+      numeric: 0,
+      categorical: [],
+      image: { height: 12, width: 12, channels: 1 },
+    });
     expect(ds.tasks).toEqual([
       { id: 'top_left', kind: 'multiclass', numClasses: 10 },
       { id: 'bottom_right', kind: 'multiclass', numClasses: 10 },
@@ -82,8 +98,14 @@ describe('multi-digits', () => {
 
     const src = await readDigits();
     const rng = createRng(1);
-    const tr = makeDigitPairs(src, 0, TRAIN_SOURCES, 400, rng, { overlap: 'max', distinctLabels: false });
-    const te = makeDigitPairs(src, TRAIN_SOURCES, src.n, 400, rng, { overlap: 'max', distinctLabels: false });
+    const tr = makeDigitPairs(src, 0, TRAIN_SOURCES, 400, rng, {
+      overlap: 'max',
+      distinctLabels: false,
+    });
+    const te = makeDigitPairs(src, TRAIN_SOURCES, src.n, 400, rng, {
+      overlap: 'max',
+      distinctLabels: false,
+    });
     expect(Math.max(...tr.sourceA, ...tr.sourceB)).toBeLessThan(TRAIN_SOURCES);
     expect(Math.min(...te.sourceA, ...te.sourceB)).toBeGreaterThanOrEqual(TRAIN_SOURCES);
   });

@@ -132,9 +132,24 @@ export function makeDigitPairs(
 
 /** Options of `multi-digits`. */
 export const multiDigitsOptions: OptionsSchema = {
-  trainPairs: { type: 'integer', default: 10000, min: 1, description: 'training pairs (from digits 0–1199)' },
-  validPairs: { type: 'integer', default: 1000, min: 0, description: 'validation pairs (from digits 0–1199)' },
-  testPairs: { type: 'integer', default: 2000, min: 1, description: 'test pairs (from digits 1200–1796)' },
+  trainPairs: {
+    type: 'integer',
+    default: 10000,
+    min: 1,
+    description: 'training pairs (from digits 0–1199)',
+  },
+  validPairs: {
+    type: 'integer',
+    default: 1000,
+    min: 0,
+    description: 'validation pairs (from digits 0–1199)',
+  },
+  testPairs: {
+    type: 'integer',
+    default: 2000,
+    min: 1,
+    description: 'test pairs (from digits 1200–1796)',
+  },
   overlap: {
     type: 'enum',
     values: ['max', 'sum'],
@@ -166,9 +181,30 @@ export function multiDigits(options?: Readonly<Record<string, unknown>>): Datase
       const trainRng = root.split();
       const validRng = root.split();
       const testRng = root.split();
-      const train = makeDigitPairs(src, 0, TRAIN_SOURCES, o['trainPairs'] as number, trainRng, pairOpts);
-      const valid = makeDigitPairs(src, 0, TRAIN_SOURCES, o['validPairs'] as number, validRng, pairOpts);
-      const test = makeDigitPairs(src, TRAIN_SOURCES, src.n, o['testPairs'] as number, testRng, pairOpts);
+      const train = makeDigitPairs(
+        src,
+        0,
+        TRAIN_SOURCES,
+        o['trainPairs'] as number,
+        trainRng,
+        pairOpts,
+      );
+      const valid = makeDigitPairs(
+        src,
+        0,
+        TRAIN_SOURCES,
+        o['validPairs'] as number,
+        validRng,
+        pairOpts,
+      );
+      const test = makeDigitPairs(
+        src,
+        TRAIN_SOURCES,
+        src.n,
+        o['testPairs'] as number,
+        testRng,
+        pairOpts,
+      );
       return {
         id: 'multi-digits',
         description: `two overlaid 8×8 digits on a 12×12 canvas (${train.n}/${valid.n}/${test.n} pairs): top_left, bottom_right (10 classes each)`,

@@ -70,14 +70,20 @@ describe('census-income (user-supplied KDD files)', () => {
 
   it('reports a bad income label and a short line with file, line and fix', async () => {
     const lines = readFileSync(fixture('census-income.sample'), 'utf8').split('\n');
-    const badLabel = tmpFile('bad-label.data', [lines[0], lines[1]!.replace('- 50000.', '50000+')].join('\n'));
+    const badLabel = tmpFile(
+      'bad-label.data',
+      [lines[0], lines[1]!.replace('- 50000.', '50000+')].join('\n'),
+    );
     await expect(censusIncome({ trainPath: badLabel }).load(1)).rejects.toThrow(
       new DataError(
         `${badLabel}, line 2, column 'income_50k': label "50000+" of binary task 'income' is neither a positive ("50000+.") nor a negative ("- 50000.") value; fix the label, or add the value to \`positive\` / \`negative\` (or to schema.missing)`,
         { file: badLabel, line: 2, column: 'income_50k' },
       ),
     );
-    const short = tmpFile('short.data', [lines[0], lines[1]!.replace(/, 9[45], - 50000\.$/, ', - 50000.')].join('\n'));
+    const short = tmpFile(
+      'short.data',
+      [lines[0], lines[1]!.replace(/, 9[45], - 50000\.$/, ', - 50000.')].join('\n'),
+    );
     await expect(censusIncome({ trainPath: short }).load(1)).rejects.toThrow(
       `${short}, line 2: row has 41 fields but the declared columns are 42; fix the row`,
     );
@@ -90,7 +96,11 @@ describe('census-income (user-supplied KDD files)', () => {
 
 describe('aliexpress (user-supplied MTReclib-layout CSV)', () => {
   it('reads search id, 16 categorical, 63 numerical columns and the two labels by position', async () => {
-    const ds = await aliExpress({ trainPath: fixture('aliexpress.csv'), validFraction: 0, testFraction: 0 }).load(1);
+    const ds = await aliExpress({
+      trainPath: fixture('aliexpress.csv'),
+      validFraction: 0,
+      testFraction: 0,
+    }).load(1);
     expect(ds.train.n).toBe(10);
     expect(ds.inputSpec.numeric).toBe(63);
     expect(ds.inputSpec.categorical).toHaveLength(16);
@@ -111,7 +121,10 @@ describe('aliexpress (user-supplied MTReclib-layout CSV)', () => {
     expect(Array.from(ds.train.masks!['conversion']!)).toEqual([1, 0, 1, 0, 0, 1, 0, 1, 0, 1]);
     expect(Array.from(ds.train.masks!['click']!)).toEqual(new Array(10).fill(1));
     const lines = readFileSync(fixture('aliexpress.csv'), 'utf8').trimEnd().split('\n');
-    const bad = tmpFile('bad-ae.csv', [...lines.slice(0, 2), lines[2]!.replace(/0,0$/, '0,1')].join('\n'));
+    const bad = tmpFile(
+      'bad-ae.csv',
+      [...lines.slice(0, 2), lines[2]!.replace(/0,0$/, '0,1')].join('\n'),
+    );
     await expect(aliExpress({ trainPath: bad }).load(1)).rejects.toThrow(
       `${bad}, line 3, column 'conversion': row has a conversion without a click (click 0); a conversion implies a click in these logs: fix the labels or check the column order`,
     );

@@ -10,12 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { assertReadableFile, readCsvRecords, type CsvOptions } from './csv.js';
 import { dataError, showValue, type DataLocation } from './data-error.js';
 import { GrowArray } from './grow.js';
-import {
-  DEFAULT_MISSING,
-  taskIdOf,
-  type DataSchema,
-  type TaskColumnSchema,
-} from './schema.js';
+import { DEFAULT_MISSING, taskIdOf, type DataSchema, type TaskColumnSchema } from './schema.js';
 
 /** A cell as a reader produced it. */
 export type RawValue = string | number | boolean | bigint | null | undefined | Date;
@@ -388,10 +383,7 @@ function asBytes(buf: Buffer): ArrayBuffer {
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }
 
-async function readParquetTable(
-  path: string,
-  schema: DataSchema,
-): Promise<ColumnTable> {
+async function readParquetTable(path: string, schema: DataSchema): Promise<ColumnTable> {
   await assertReadableFile(path);
   const hp = await import('hyparquet');
   const file = asBytes(await readFile(path));
@@ -442,10 +434,7 @@ async function readParquetTable(
   return finishTable(path, 'row', sink, names);
 }
 
-async function readArrowTable(
-  path: string,
-  schema: DataSchema,
-): Promise<ColumnTable> {
+async function readArrowTable(path: string, schema: DataSchema): Promise<ColumnTable> {
   await assertReadableFile(path);
   const arrow = await import('apache-arrow');
   let table;

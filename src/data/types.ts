@@ -34,7 +34,9 @@ export interface Dataset {
    * Regression targets that were standardised, per task: labels hold (y − mean) / std, so a
    * metric in original units is `std²·MSE` (MSE) or `std·MAE` (MAE). Absent = raw targets.
    */
-  readonly targetScaling?: Readonly<Record<TaskId, { readonly mean: number; readonly std: number }>>;
+  readonly targetScaling?: Readonly<
+    Record<TaskId, { readonly mean: number; readonly std: number }>
+  >;
 }
 
 /** What a dataset registry entry creates: a loader bound to its options. */

@@ -141,7 +141,9 @@ describe('loadTabularFile (CSV)', () => {
       all,
     );
     const sc = ds.targetScaling!['spend']!;
-    const spend = [12.5, 3, 7.25, 10, 1.5, 8, 6.5, 9.75, 2.25, 15, 4, 11, 3.5, 8.5, 2, 13.25, 3.75, 10.5, 5];
+    const spend = [
+      12.5, 3, 7.25, 10, 1.5, 8, 6.5, 9.75, 2.25, 15, 4, 11, 3.5, 8.5, 2, 13.25, 3.75, 10.5, 5,
+    ];
     const mean = spend.reduce((p, v) => p + v, 0) / spend.length;
     expect(sc.mean).toBeCloseTo(mean, 10);
     expect(ds.train.labels['spend']![0]).toBeCloseTo((12.5 - sc.mean) / sc.std, 5);
@@ -292,9 +294,9 @@ describe('schema validation and the tabular-file entry', () => {
     ).toThrow(
       "tabular-file: column 'a' is used twice (feature 0 and task 'a'); give each column one role (a label column must not also be a feature)",
     );
-    expect(() => tabularFileLoader({ schema: small as unknown as Record<string, unknown> })).toThrow(
-      'tabular-file: option `path` is required',
-    );
+    expect(() =>
+      tabularFileLoader({ schema: small as unknown as Record<string, unknown> }),
+    ).toThrow('tabular-file: option `path` is required');
   });
 
   it('loads through the registry factory', async () => {

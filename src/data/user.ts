@@ -74,7 +74,8 @@ export const tabularFileOptions: OptionsSchema = {
   path: { type: 'string', description: 'CSV (.csv, .csv.gz), Parquet or Arrow IPC file' },
   schema: {
     type: 'object',
-    description: '{ features: [{ column, type }], tasks: [{ column, kind, ... }], weight?, missing? }',
+    description:
+      '{ features: [{ column, type }], tasks: [{ column, kind, ... }], weight?, missing? }',
   },
   format: {
     type: 'enum',
@@ -83,7 +84,13 @@ export const tabularFileOptions: OptionsSchema = {
     description: 'file format (auto: from the extension)',
   },
   delimiter: { type: 'string', default: ',', description: 'CSV delimiter (one character)' },
-  validFraction: { type: 'number', default: 0.1, min: 0, max: 0.9, description: 'validation share' },
+  validFraction: {
+    type: 'number',
+    default: 0.1,
+    min: 0,
+    max: 0.9,
+    description: 'validation share',
+  },
   testFraction: { type: 'number', default: 0.2, min: 0, max: 0.9, description: 'test share' },
 };
 
