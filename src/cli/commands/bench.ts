@@ -421,7 +421,11 @@ export async function runBench(opts: RunBenchOptions): Promise<BenchOutcome> {
     );
   const versions = runVersions();
   const { method: _method, ...shared } = runConfigToJson(baseConfig);
-  const config = { bench: { methods: plan.methods, seeds: plan.seeds }, shared };
+  // Methods without options as bare ids: the configuration block stays readable.
+  const methodsJson = plan.methods.map((m) =>
+    Object.keys(m.options).length > 0 ? { id: m.id, ...m.options } : m.id,
+  );
+  const config = { bench: { methods: methodsJson, seeds: plan.seeds }, shared };
   const input: ReportInput = {
     title: `manytask bench: ${baseConfig.dataset.id} · ${baseConfig.architecture.id}`,
     kind: 'bench',
