@@ -32,15 +32,35 @@ function embeddingAndConvGrads(): number[][] {
   });
 }
 
+function segmentSums(): number[] {
+  return tf.tidy(() => {
+    const x = tf.tensor2d(
+      Array.from({ length: 18 }, (_, i) => i * 0.5 - 3),
+      [6, 3],
+    );
+    const ids = tf.tensor1d([0, 2, 2, 5, 1, 0], 'int32');
+    return Array.from(tf.unsortedSegmentSum(x, ids, 7).dataSync());
+  });
+}
+
 describe('wasm cpu-fallback kernels', () => {
   let cpu: number[][];
+  let cpuSegments: number[];
   beforeAll(async () => {
     await tf.setBackend('cpu');
     cpu = embeddingAndConvGrads();
+    cpuSegments = segmentSums();
     await initBackend({ prefer: 'wasm', blas: 'off', quiet: true });
   });
   afterAll(async () => {
     await tf.setBackend('cpu');
+  });
+
+  it('UnsortedSegmentSum (direct heap kernel) equals cpu, empty segments included', () => {
+    expect(tf.getBackend()).toBe('wasm');
+    const wasm = segmentSums();
+    expect(wasm).toHaveLength(21);
+    wasm.forEach((v, i) => expect(v).toBeCloseTo(cpuSegments[i]!, 5));
   });
 
   it('embedding (UnsortedSegmentSum) and conv (Conv2DBackpropFilter) gradients run on wasm and equal cpu', () => {
