@@ -222,12 +222,12 @@ describe('manytask bench --dry-run', () => {
     const out = join(root, 'dry');
     expect(await runCli(['bench', '--dry-run', '--out', out], cap.io)).toBe(0);
     const methods = DEFAULT_BENCH_METHODS.filter((id) => defaultRegistry.has(id));
-    const runs = 2 * methods.length + 2 * 2;
+    const runs = 5 * methods.length + 2 * 5;
     expect(cap.out()).toContain(
-      `plan: ${runs} runs = ${methods.length} methods × 2 seeds + 4 single-task baselines (2 tasks × 2 seeds)`,
+      `plan: ${runs} runs = ${methods.length} methods × 5 seeds + 10 single-task baselines (2 tasks × 5 seeds)`,
     );
     expect(cap.out()).toMatch(
-      /data: marketing-income, \d+ training rows; 4 epochs of batch 256: \d+ optimiser steps in total/,
+      /data: marketing-income, \d+ training rows; 6 epochs of batch 256: \d+ optimiser steps in total/,
     );
     expect(existsSync(out)).toBe(false);
   });
