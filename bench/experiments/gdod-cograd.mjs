@@ -153,6 +153,29 @@ for (const arch of ARCHS) {
   ];
   out.push(table(head, [single, ...metricRows(methods, TASKS, ['auc', 'logloss'])]));
 
+  // Paired differences to EW: same seed = same split, initialisation and batch order, so the
+  // seed-to-seed spread of the split cancels.
+  const ewTests = methods.find((m) => m.id === 'ew').dirs.map(finalTest);
+  const paired = methods
+    .filter((m) => m.id !== 'ew')
+    .map((m) => {
+      const tests = m.dirs.map(finalTest);
+      return [
+        m.label,
+        ...TASKS.flatMap((t) =>
+          ['auc', 'logloss'].map((k) =>
+            pm(stat(tests.map((x, s) => 1e3 * (x[t][k] - ewTests[s][t][k]))), 2),
+          ),
+        ),
+      ];
+    });
+  out.push(
+    '',
+    'Paired difference to EW per seed (×1e-3; same split, initialisation and batch order):',
+    '',
+    table(['method', ...TASKS.flatMap((t) => [`Δ ${t} AUC`, `Δ ${t} logloss`])], paired),
+  );
+
   // Diagnostics table.
   const diagRows = [];
   for (const m of methods) {
@@ -163,7 +186,7 @@ for (const arch of ARCHS) {
         const c = steps(d)
           .map((r) => Object.values(r.cosines ?? {})[0])
           .filter(Number.isFinite);
-        return c.filter((x) => x < 0).length / Math.max(1, c.length);
+        return c.length > 0 ? c.filter((x) => x < 0).length / c.length : NaN;
       }),
     );
     const gdodW = all.filter(
