@@ -167,6 +167,20 @@ const out = [
       return [v.label, ...tasks.flatMap((t) => [pm(ms[t].auc), pm(ms[t].logloss)]), pm(meanAuc)];
     }),
   ),
+  '',
+  'Paired difference to Adam per seed (×1e-3; same split, initialisation and batch order):',
+  '',
+  table(
+    ['optimiser', ...tasks.flatMap((t) => [`Δ ${t} AUC`, `Δ ${t} logloss`])],
+    VARIANTS.slice(1).map((v) => [
+      v.label,
+      ...tasks.flatMap((t) =>
+        ['auc', 'logloss'].map((k) =>
+          pm(stat(runs[v.id].map((r, s) => 1e3 * (r.test[t][k] - runs.adam[s].test[t][k]))), 2),
+        ),
+      ),
+    ]),
+  ),
 ];
 
 // Plot: AU share of each task per layer group over training (seed 0), Adam vs AdaTask.
@@ -176,10 +190,18 @@ for (const v of VARIANTS.slice(0, 2)) {
   for (const p of run0.series) {
     const perGroup = p.groups;
     if (Object.keys(perGroup).length === 0) continue;
-    for (const [g, acc] of Object.entries(perGroup))
+    for (const [g, acc] of Object.entries(perGroup)) {
+      points.push({
+        optimiser: v.label,
+        layer: g,
+        task: 'mean max rAU',
+        step: p.step,
+        share: acc.meanMax,
+      });
       tasks.forEach((t, k) =>
         points.push({ optimiser: v.label, layer: g, task: t, step: p.step, share: acc.share[k] }),
       );
+    }
   }
 }
 if (points.length > 0) {
@@ -197,8 +219,13 @@ if (points.length > 0) {
       mark: 'line',
       encoding: {
         x: { field: 'step', type: 'quantitative' },
-        y: { field: 'share', type: 'quantitative', title: 'AU share', scale: { domain: [0, 1] } },
-        color: { field: 'task', type: 'nominal' },
+        y: {
+          field: 'share',
+          type: 'quantitative',
+          title: 'AU share / mean max rAU',
+          scale: { domain: [0, 1] },
+        },
+        color: { field: 'task', type: 'nominal', title: 'line' },
       },
     },
   });
