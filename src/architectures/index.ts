@@ -97,6 +97,8 @@ export {
 export {
   saveModel,
   loadModel,
+  buildModel,
+  modelRecipe,
   assignWeights,
   encodeFloat32,
   decodeFloat32,
@@ -104,6 +106,7 @@ export {
   type ModelArtifact,
   type SavedWeight,
   type LoadModelOptions,
+  type ModelRecipe,
 } from './io.js';
 export { exportTfjsArtifacts, toLayersModel } from './export-tfjs.js';
 export {

@@ -87,10 +87,7 @@ export function saveModel(model: MtlModel): ModelArtifact {
   return {
     format: 'manytask-model',
     version: MODEL_ARTIFACT_VERSION,
-    architecture: model.architecture,
-    config: JSON.parse(JSON.stringify(model.config)) as Record<string, unknown>,
-    inputSpec: JSON.parse(JSON.stringify(model.inputSpec)) as InputSpec,
-    tasks: JSON.parse(JSON.stringify(model.tasks)) as TaskSpec[],
+    ...modelRecipe(model),
     weights,
   };
 }
@@ -120,16 +117,7 @@ export function loadModel(artifact: ModelArtifact, options: LoadModelOptions = {
       `loadModel: artifact version ${String(a.version)} is newer than this library's ${MODEL_ARTIFACT_VERSION}; upgrade manytask`,
     );
   }
-  const list = options.entries ?? builtinEntries;
-  const entry = list.find((e) => e.kind === 'architecture' && e.id === artifact.architecture);
-  if (entry === undefined) {
-    throw new ConfigError(
-      `loadModel: unknown architecture '${artifact.architecture}'; pass its registry entry in options.entries`,
-    );
-  }
-  const builder = entry.create(artifact.config) as ArchitectureBuilder;
-  // Every weight is overwritten below, so the init seed does not matter.
-  const model = builder.build(artifact.inputSpec, artifact.tasks, createRng(0));
+  const model = buildModel(artifact, options);
   try {
     assignWeights(model, artifact.weights);
   } catch (e) {
@@ -137,6 +125,39 @@ export function loadModel(artifact: ModelArtifact, options: LoadModelOptions = {
     throw e;
   }
   return model;
+}
+
+/** What rebuilds a model's variables and forward (a {@link ModelArtifact} without its weights). */
+export type ModelRecipe = Pick<ModelArtifact, 'architecture' | 'config' | 'inputSpec' | 'tasks'>;
+
+/** The recipe of a live model (JSON-serialisable). */
+export function modelRecipe(model: MtlModel): ModelRecipe {
+  return JSON.parse(
+    JSON.stringify({
+      architecture: model.architecture,
+      config: model.config,
+      inputSpec: model.inputSpec,
+      tasks: model.tasks,
+    }),
+  ) as ModelRecipe;
+}
+
+/**
+ * Builds a fresh model from its recipe through the architecture's registry entry (weights from
+ * a fixed seed: callers overwrite them).
+ *
+ * @throws {ConfigError} On an unknown architecture.
+ */
+export function buildModel(recipe: ModelRecipe, options: LoadModelOptions = {}): MtlModel {
+  const list = options.entries ?? builtinEntries;
+  const entry = list.find((e) => e.kind === 'architecture' && e.id === recipe.architecture);
+  if (entry === undefined) {
+    throw new ConfigError(
+      `loadModel: unknown architecture '${recipe.architecture}'; pass its registry entry in options.entries`,
+    );
+  }
+  const builder = entry.create(recipe.config) as ArchitectureBuilder;
+  return builder.build(recipe.inputSpec, recipe.tasks, createRng(0));
 }
 
 /**

@@ -138,8 +138,11 @@ export interface Cotangents {
   readonly lossWeights?: ArrayLike<number>;
   /** d_i per feature block (`features:<i>` keys), e.g. an aggregated features-mode direction. */
   readonly features?: ParamTree;
-  /** Include the additive terms (auxiliary losses and regulariser penalties) with weight 1. */
-  readonly additive?: boolean;
+  /**
+   * Include the additive terms (auxiliary losses and regulariser penalties): `true` with weight 1,
+   * a number with that weight (a data-parallel shard takes its share n_w / B).
+   */
+  readonly additive?: boolean | number;
 }
 
 /** One forward pass whose gradients can be requested many times. */
@@ -362,6 +365,11 @@ export function recordForward(
     : naiveSession(spec, opts.forward);
 }
 
+/** Weight of the additive terms in a backward's objective. */
+function additiveWeight(cot: Cotangents): number {
+  return cot.additive === true ? 1 : typeof cot.additive === 'number' ? cot.additive : 0;
+}
+
 /** Backward passes a session has run (the cost diagnostics it reports). */
 interface PassCount {
   passes: number;
@@ -506,7 +514,8 @@ function tapeSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession 
           seeds.push({ y: r.features[featureKeys.indexOf(key)]!, dy: d });
         }
       }
-      if (cot.additive === true && r.additive !== null) seeds.push({ y: r.additive, dy: 1 });
+      const a = additiveWeight(cot);
+      if (a !== 0 && r.additive !== null) seeds.push({ y: r.additive, dy: a });
       const xs = groupVars(vars, groups);
       const g = seeds.length > 0 && xs.length > 0 ? vjp(seeds, xs) : xs.map(() => null);
       return toTree(
@@ -634,7 +643,9 @@ function naiveSession(spec: ForwardSpec, fopts: ForwardOptions): GradientSession
         for (const [key, d] of Object.entries(cot.features ?? {})) {
           terms.push(tf.sum(tf.mul(f.features[featureKeys.indexOf(key)]!, d)));
         }
-        if (cot.additive === true && f.additive !== null) terms.push(f.additive);
+        const a = additiveWeight(cot);
+        if (a !== 0 && f.additive !== null)
+          terms.push(a === 1 ? f.additive : tf.mul(f.additive, a));
         return tf.addN(terms) as tf.Scalar;
       }, xs);
       return toTree(

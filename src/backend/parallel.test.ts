@@ -1,45 +1,18 @@
 // Data-parallel gradients over worker threads equal the single-thread gradient up to float
-// summation order. Workers need JavaScript, so the backend and core sources are transpiled (with
-// the TypeScript compiler API, no type check) into a cache directory under node_modules first.
+// summation order. Workers need JavaScript: the backend and core sources are transpiled first.
 import * as tf from '@tensorflow/tfjs';
 import { fc, test as fcTest } from '@fast-check/vitest';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import ts from 'typescript';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/errors.js';
 import { benchMlpBatch, benchMlpHost, benchMlpProgram } from './bench-mlp.js';
 import { initBackend } from './init.js';
 import { createDataParallel, shardRanges, type DataParallel } from './parallel.js';
 import { relDiff } from './reference.js';
+import { transpileSources } from '../../test/helpers/transpile.js';
 
-const srcDir = dirname(dirname(fileURLToPath(import.meta.url)));
-const outDir = join(
-  srcDir,
-  '..',
-  'node_modules',
-  '.cache',
-  'manytask-parallel-test',
-  String(process.pid),
-);
-
-function transpileDirs(dirs: readonly string[]): void {
-  for (const d of dirs) {
-    mkdirSync(join(outDir, d), { recursive: true });
-    for (const f of readdirSync(join(srcDir, d))) {
-      if (!f.endsWith('.ts') || f.includes('.test')) continue;
-      const js = ts.transpileModule(readFileSync(join(srcDir, d, f), 'utf8'), {
-        compilerOptions: {
-          module: ts.ModuleKind.ESNext,
-          target: ts.ScriptTarget.ES2022,
-          verbatimModuleSyntax: true,
-        },
-      }).outputText;
-      writeFileSync(join(outDir, d, f.replace(/\.ts$/, '.js')), js);
-    }
-  }
-}
+const { outDir, remove } = transpileSources('manytask-parallel-test', ['backend', 'core']);
 
 const SIZES = { k: 3, batch: 63, input: 12, hidden: 16, output: 4, seed: 9 };
 const host = benchMlpHost(SIZES);
@@ -93,12 +66,11 @@ async function pool(mode: 'ew' | 'jacobian'): Promise<DataParallel> {
 }
 
 beforeAll(async () => {
-  transpileDirs(['backend', 'core']);
   await initBackend({ prefer: 'wasm', blas: 'off', quiet: true });
 });
 afterAll(async () => {
   await Promise.all(pools.map((p) => p.dispose()));
-  rmSync(outDir, { recursive: true, force: true });
+  remove();
   await tf.setBackend('cpu');
 });
 

@@ -33,6 +33,7 @@ const registry = createRegistry([
     c: { type: 'number', default: 0.4, min: 0, description: '' },
   }),
   entry('pcgrad', 'aggregator', {}),
+  entry('forum', 'bilevel', {}),
   {
     ...entry('adatask', 'optimizer', {}),
     create: () => ({ kind: 'task-optimizer', id: 'adatask' }),
@@ -62,7 +63,7 @@ describe('parseRunConfig', () => {
       architecture: { id: 'shared-bottom', hidden: 64 },
       method: { id: 'ew' },
       optimizer: { id: 'adam', learningRate: 0.001 },
-      engine: { mode: 'params', jacobianEvery: 1, onNonFinite: 'throw' },
+      engine: { mode: 'params', jacobianEvery: 1, onNonFinite: 'throw', threads: 1 },
       epochs: 3,
       batchSize: 256,
       seed: 0,
@@ -83,7 +84,12 @@ describe('parseRunConfig', () => {
     };
     const c = parseRunConfig(raw, registry, file);
     expect(c.method).toEqual({ id: 'cagrad', kind: 'aggregator', options: { c: 0.5 } });
-    expect(c.engine).toEqual({ mode: 'features', jacobianEvery: 2, onNonFinite: 'skip' });
+    expect(c.engine).toEqual({
+      mode: 'features',
+      jacobianEvery: 2,
+      onNonFinite: 'skip',
+      threads: 1,
+    });
     expect(c.regularizers).toEqual([{ id: 'ortho-reg', options: { weight: 0.5 } }]);
     expect(parseRunConfig(runConfigToJson(c), registry, file)).toEqual(c);
   });
@@ -95,7 +101,7 @@ describe('parseRunConfig', () => {
     ],
     [
       { engine: { modee: 'params' } },
-      'run.json: unknown key `engine.modee`; allowed keys in `engine`: mode, jacobianEvery, onNonFinite',
+      'run.json: unknown key `engine.modee`; allowed keys in `engine`: mode, jacobianEvery, onNonFinite, threads',
     ],
     [
       { engine: { mode: 'both' } },
@@ -125,6 +131,16 @@ describe('parseRunConfig', () => {
     [
       { regularizers: [{ id: 'ortho-reg', weight: -1 }] },
       'run.json: `regularizers[0]`: ortho-reg: option `weight` must be ≥ 0, got -1',
+    ],
+    [{ engine: { threads: 0 } }, 'run.json: `engine.threads` must be an integer ≥ 1, got 0'],
+    [{ engine: { threads: 65 } }, 'run.json: `engine.threads` must be at most 64, got 65'],
+    [
+      { engine: { threads: 2 }, regularizers: [{ id: 'ortho-reg' }] },
+      "run.json: `engine.threads`: regularizers cannot run data-parallel (their penalty depends on the whole batch's gradients); use 1 thread or drop `regularizers`",
+    ],
+    [
+      { engine: { threads: 2 }, method: { id: 'forum' } },
+      "run.json: `engine.threads`: bi-level method 'forum' cannot run data-parallel (it re-runs the model on batch halves); use 1 thread or another method",
     ],
     [
       { engine: { jacobianEvery: 0 } },

@@ -43,6 +43,8 @@ export interface EngineConfig {
   readonly jacobianEvery: number;
   /** On a NaN/Inf loss, gradient or update: stop with an error, or skip the step (reported). */
   readonly onNonFinite: 'throw' | 'skip';
+  /** Compute threads: 1, or data-parallel steps on the main thread and `threads − 1` workers. */
+  readonly threads: number;
 }
 
 /** A validated run configuration. */
@@ -73,7 +75,7 @@ export const RUN_DEFAULTS = {
   architecture: 'shared-bottom',
   method: 'ew',
   optimizer: 'adam',
-  engine: { mode: 'params', jacobianEvery: 1, onNonFinite: 'throw' },
+  engine: { mode: 'params', jacobianEvery: 1, onNonFinite: 'throw', threads: 1 },
   epochs: 3,
   batchSize: 256,
   seed: 0,
@@ -96,7 +98,7 @@ const TOP_KEYS = [
   'regularizers',
   'lossWeighting',
 ] as const;
-const ENGINE_KEYS = ['mode', 'jacobianEvery', 'onNonFinite'] as const;
+const ENGINE_KEYS = ['mode', 'jacobianEvery', 'onNonFinite', 'threads'] as const;
 
 /** Where each value came from, for error messages: a file, or the flag that set it. */
 export interface ConfigOrigin {
@@ -288,6 +290,22 @@ export function parseRunConfig(raw: unknown, registry: Registry, origin: ConfigO
   const regularizers = regsRaw.map((r: unknown, i) =>
     strip(component(origin, registry, `regularizers[${i}]`, r, ['regularizer'])),
   );
+  const threads = integer(
+    origin,
+    'engine.threads',
+    or(engineRaw['threads'], RUN_DEFAULTS.engine.threads),
+    1,
+  );
+  if (threads > 64)
+    throw new ConfigError(`${where(origin, 'engine.threads')} must be at most 64, got ${threads}`);
+  if (threads > 1 && regularizers.length > 0)
+    throw new ConfigError(
+      `${where(origin, 'engine.threads')}: regularizers cannot run data-parallel (their penalty depends on the whole batch's gradients); use 1 thread or drop \`regularizers\``,
+    );
+  if (threads > 1 && method.kind === 'bilevel')
+    throw new ConfigError(
+      `${where(origin, 'engine.threads')}: bi-level method '${method.id}' cannot run data-parallel (it re-runs the model on batch halves); use 1 thread or another method`,
+    );
   const optimizer = component(
     origin,
     registry,
@@ -328,6 +346,7 @@ export function parseRunConfig(raw: unknown, registry: Registry, origin: ConfigO
         1,
       ),
       onNonFinite,
+      threads,
     },
     ...(lossWeighting !== undefined ? { lossWeighting } : {}),
     regularizers,
@@ -374,6 +393,7 @@ export const CONFIG_FLAGS = {
   lr: { type: 'string' },
   mode: { type: 'string' },
   'jacobian-every': { type: 'string' },
+  threads: { type: 'string' },
   epochs: { type: 'string' },
   'batch-size': { type: 'string' },
   seed: { type: 'string' },
@@ -391,6 +411,7 @@ export const CONFIG_FLAGS_USAGE: readonly string[] = [
   `  --optimizer <id>            optimiser (default ${RUN_DEFAULTS.optimizer}); --lr <x> (= learningRate); --optimizer-options '<json>'`,
   "  --mode params|features      per-task gradients of the shared parameters or of the trunk's output",
   '  --jacobian-every <n>        recompute the task Jacobian every n steps (default 1)',
+  '  --threads <n>               data-parallel steps over n threads (main + n−1 workers; default 1)',
   `  --epochs <n>                (default ${RUN_DEFAULTS.epochs})`,
   `  --batch-size <n>            (default ${RUN_DEFAULTS.batchSize})`,
   `  --seed <n>                  (default ${RUN_DEFAULTS.seed})`,
@@ -482,6 +503,10 @@ export function mergeFlags(
   if (flags['jacobian-every'] !== undefined) {
     engine['jacobianEvery'] = flagNumber('jacobian-every', flags['jacobian-every']);
     origin.set('engine.jacobianEvery', '--jacobian-every');
+  }
+  if (flags.threads !== undefined) {
+    engine['threads'] = flagNumber('threads', flags.threads);
+    origin.set('engine.threads', '--threads');
   }
   if (Object.keys(engine).length > 0 || raw['engine'] !== undefined) raw['engine'] = engine;
   if (flags.tasks !== undefined) {

@@ -52,3 +52,9 @@ export {
   serializeState,
   type SerializedState,
 } from './state.js';
+export {
+  createShardPool,
+  recordForwardSharded,
+  type ShardPool,
+  type ShardPoolOptions,
+} from './data-parallel.js';

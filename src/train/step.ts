@@ -73,6 +73,8 @@ import type {
   TaskOptimizer,
 } from '../core/types.js';
 import type { Registry } from '../registry/registry.js';
+import { sliceBatch } from './batch-rows.js';
+import { checkShardable, recordForwardSharded, type ShardPool } from './data-parallel.js';
 import { taskLosses, validateTasks } from './losses.js';
 import { disposeReplaced, disposeState } from './state.js';
 
@@ -121,6 +123,11 @@ export interface StepOptions {
   readonly engine?: EnginePath;
   /** `'throw'` (default) or `'skip'` the step on NaN/Inf. */
   readonly onNonFinite?: 'throw' | 'skip';
+  /**
+   * Worker threads from {@link createShardPool} (built for this model): every step then runs
+   * data-parallel on the main thread and the workers (see `./data-parallel.ts` for what it allows).
+   */
+  readonly parallel?: ShardPool;
 }
 
 /** A validated step configuration (build it once with {@link createStepSetup}). */
@@ -274,6 +281,12 @@ export function createStepSetup(options: StepOptions): StepSetup {
       throw new ConfigError(
         `createStepSetup: unknown method kind '${String((method as { kind?: unknown }).kind)}'; use 'loss-weighting', 'aggregator', 'task-optimizer' or 'bilevel'`,
       );
+  }
+  if (options.parallel !== undefined) {
+    checkShardable(options.parallel, model, {
+      regularizers: (options.regularizers ?? []).length,
+      bilevel: method.kind === 'bilevel',
+    });
   }
   for (const r of options.regularizers ?? []) {
     if (r.order !== 1 && r.order !== 2) {
@@ -884,31 +897,16 @@ function taskOptimizerPath(w: Work, opt: TaskOptimizer): MethodResult {
 function halveBatch(batch: Batch): { inner: Batch; outer: Batch; dispose(): void } {
   if (batch.size < 2) return { inner: batch, outer: batch, dispose: () => undefined };
   const h = Math.floor(batch.size / 2);
-  const made: tf.Tensor[] = [];
-  const part = (from: number, size: number): Batch => {
-    const cut = <T extends tf.Tensor>(t: T): T => {
-      const out = tf.slice(t, [from], [size]) as T;
-      made.push(out);
-      return out;
-    };
-    const map = (r: Readonly<Record<string, tf.Tensor1D>>): Record<string, tf.Tensor1D> =>
-      Object.fromEntries(Object.entries(r).map(([k, t]) => [k, cut(t)]));
-    const i = batch.inputs;
-    return {
-      inputs: {
-        ...(i.numeric !== undefined ? { numeric: cut(i.numeric) } : {}),
-        ...(i.categorical !== undefined ? { categorical: cut(i.categorical) } : {}),
-        ...(i.image !== undefined ? { image: cut(i.image) } : {}),
-      },
-      targets: map(batch.targets),
-      ...(batch.masks !== undefined ? { masks: map(batch.masks) } : {}),
-      ...(batch.rowWeights !== undefined ? { rowWeights: cut(batch.rowWeights) } : {}),
-      size,
-    };
+  const inner = sliceBatch(batch, 0, h);
+  const outer = sliceBatch(batch, h, batch.size - h);
+  return {
+    inner: inner.batch,
+    outer: outer.batch,
+    dispose: () => {
+      inner.dispose();
+      outer.dispose();
+    },
   };
-  const inner = part(0, h);
-  const outer = part(h, batch.size - h);
-  return { inner, outer, dispose: () => tf.dispose(made) };
 }
 
 /**
@@ -1034,13 +1032,17 @@ export function trainStep(
   const fwdRng = rng.split();
   const methodRng = rng.split();
   const fwdRngState = fwdRng.state();
-  const session = recordForward(setup.model, batch, {
+  const sessionOptions = {
     forward: { training: true, rng: fwdRng, step: state.step },
     engine: setup.engine ?? 'tape',
     regularizers: setup.regularizers ?? [],
     epoch: state.epoch,
     variables: setup.variables,
-  });
+  };
+  const session =
+    setup.parallel !== undefined
+      ? recordForwardSharded(setup.parallel, setup.model, batch, sessionOptions)
+      : recordForward(setup.model, batch, sessionOptions);
   const w: Work = {
     setup,
     state,

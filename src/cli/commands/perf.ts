@@ -14,6 +14,8 @@
  *   trunk backward; `jacobianEvery10` the Jacobian every 10th step and cached weights otherwise
  *   (timed over whole 10-step cycles).
  * - On the `workers2` path, `ew-plain` runs data-parallel over two worker threads.
+ * - On the `threads2` path, `ew`, `jacobian` and `features` run the engine's data-parallel
+ *   session (`train --threads 2`): half the batch on the main thread, half on one worker.
  */
 import { parseArgs } from 'node:util';
 import { availableParallelism, cpus } from 'node:os';
@@ -37,6 +39,11 @@ import {
   ewSgdStep,
 } from '../../backend/bench-mlp.js';
 import { createDataParallel } from '../../backend/parallel.js';
+import {
+  createShardPool,
+  recordForwardSharded,
+  type ShardPool,
+} from '../../train/data-parallel.js';
 import { measureAsync, type Timing } from '../../backend/timing.js';
 import type { Command, CliIo } from './types.js';
 
@@ -48,8 +55,10 @@ interface BackendPath {
   setUp(): Promise<{ info: BackendInfo } | { unavailable: string }>;
   /** Variants measured on this path (slow reference paths: EW only). */
   readonly variants: readonly Variant[];
-  /** Worker threads for the data-parallel path. */
+  /** Worker threads for the data-parallel path of the benchmark MLP program (`ew-plain`). */
   readonly workers?: number;
+  /** Compute threads of the engine's data-parallel training step (`--threads`). */
+  readonly threads?: number;
   readonly tearDown?: () => void;
 }
 
@@ -83,7 +92,7 @@ export interface PerfRow {
 const ALL_VARIANTS = ['ew-plain', 'ew', 'jacobian', 'features', 'jacobianEvery10'] as const;
 type Variant = (typeof ALL_VARIANTS)[number];
 const MODELS = ['mlp', 'mmoe'] as const;
-const DEFAULT_BACKENDS = ['wasm', 'blas', 'blas2', 'workers2', 'tensorflow'];
+const DEFAULT_BACKENDS = ['wasm', 'blas', 'blas2', 'workers2', 'threads2', 'tensorflow'];
 
 const quietInit = async (o: Parameters<typeof initBackend>[0]): Promise<BackendInfo> =>
   initBackend({ ...o, quiet: true });
@@ -125,6 +134,14 @@ function backendPaths(): Record<string, BackendPath> {
       description: 'wasm + kernel fixes in 2 worker threads, data-parallel (ew-plain only)',
       variants: ['ew-plain'],
       workers: 2,
+      setUp: async () => ({ info: await quietInit({ prefer: 'wasm', blas: 'off' }) }),
+    },
+    threads2: {
+      id: 'threads2',
+      description:
+        'wasm + kernel fixes, the engine step data-parallel on the main thread + 1 worker (train --threads 2)',
+      variants: ['ew', 'jacobian', 'features'],
+      threads: 2,
       setUp: async () => ({ info: await quietInit({ prefer: 'wasm', blas: 'off' }) }),
     },
     tensorflow: {
@@ -283,6 +300,15 @@ async function makeEngine(ctx: MakeContext, variant: Exclude<Variant, 'ew-plain'
     size: ctx.batch,
   };
   const vars = modelVariables(model);
+  let pool: ShardPool | undefined;
+  if (ctx.path.threads !== undefined) {
+    try {
+      pool = await createShardPool({ threads: ctx.path.threads, model });
+    } catch (err) {
+      model.dispose();
+      return { unavailable: `worker threads failed to start: ${(err as Error).message}` };
+    }
+  }
   const agg = defaultRegistry.create<Aggregator>('upgrad', {}, 'aggregator');
   const weighting = agg.weighting;
   let aggState: unknown;
@@ -304,11 +330,12 @@ async function makeEngine(ctx: MakeContext, variant: Exclude<Variant, 'ew-plain'
   // borrowed tensor. tf.clone shares the data, so this costs no copy.
   const session = () => {
     const numeric = tf.clone(batch.inputs.numeric!);
-    const s = recordForward(
-      model,
-      { ...batch, inputs: { numeric } },
-      { forward: { training: true, rng, step }, variables: vars },
-    );
+    const b = { ...batch, inputs: { numeric } };
+    const opts = { forward: { training: true, rng, step }, variables: vars };
+    const s =
+      pool !== undefined
+        ? recordForwardSharded(pool, model, b, opts)
+        : recordForward(model, b, opts);
     const done = (): void => {
       s.dispose();
       numeric.dispose();
@@ -381,7 +408,8 @@ async function makeEngine(ctx: MakeContext, variant: Exclude<Variant, 'ew-plain'
     flop: 6 * ctx.batch * matmulParams(model),
     steps: variant === 'jacobianEvery10' ? 10 : 1,
     local: true,
-    dispose() {
+    async dispose() {
+      await pool?.dispose();
       model.dispose();
       tf.dispose([batch.inputs.numeric!, ...Object.values(batch.targets)]);
     },
@@ -570,6 +598,18 @@ export function checkTargets(rows: readonly PerfRow[]): TargetCheck[] {
         if (r !== undefined)
           push(`${b} ${model}: ${text}`, limit, r.ratioToEw ?? null, r.cpuRatioToEw);
       }
+  for (const model of MODELS)
+    for (const k of [2, 8])
+      for (const variant of ['ew', 'jacobian'] as const) {
+        const one = findRow(rows, 'wasm', model, k, variant);
+        const two = findRow(rows, 'threads2', model, k, variant);
+        if (one?.ms != null && two !== undefined)
+          push(
+            `engine step on 2 threads (main + 1 worker, wasm) ${model} K=${k} ${variant}: ≤ 0.6× the one-thread step`,
+            0.6,
+            two.ms === null ? null : round(two.ms / one.ms, 2),
+          );
+      }
   for (const k of [2, 4, 8]) {
     const one = findRow(rows, 'wasm', 'mlp', k, 'ew-plain');
     const two = findRow(rows, 'workers2', 'mlp', k, 'ew-plain');
@@ -626,7 +666,7 @@ function table(rows: readonly PerfRow[]): string {
 }
 
 const USAGE = [
-  'Usage: manytask perf [--json] [--quick] [--k 2,4,8] [--backends wasm,blas,blas2,workers2,tensorflow]',
+  'Usage: manytask perf [--json] [--quick] [--k 2,4,8] [--backends wasm,blas,blas2,workers2,threads2,tensorflow]',
   '                     [--models mlp,mmoe] [--variants ew-plain,ew,jacobian,features,jacobianEvery10]',
   '                     [--batch 1024] [--reps N] [--warmup N]',
   '',

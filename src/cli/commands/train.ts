@@ -33,6 +33,7 @@ import type {
 } from '../../report/types.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../../train/checkpoint.js';
 import type { StepMethod, StepReport } from '../../train/step.js';
+import { createShardPool, type ShardPool } from '../../train/data-parallel.js';
 import { createTrainer, type EpochSummary, type TrainerState } from '../../train/trainer.js';
 import {
   CONFIG_FLAGS,
@@ -292,8 +293,12 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
   let state: TrainerState | undefined;
   let log: JsonlWriter | undefined;
   let trainer: ReturnType<typeof createTrainer> | undefined;
+  let pool: ShardPool | undefined;
   try {
+    if (config.engine.threads > 1)
+      pool = await createShardPool({ threads: config.engine.threads, model });
     trainer = createTrainer({
+      ...(pool !== undefined ? { parallel: pool } : {}),
       model,
       method: stepMethodFor(config, registry),
       optimizer: registry.create<GradientTransformation>(
@@ -453,6 +458,7 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
   } finally {
     await log?.close();
     if (state !== undefined) trainer?.dispose(state);
+    await pool?.dispose();
     model.dispose();
   }
 }
