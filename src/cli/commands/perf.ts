@@ -325,22 +325,13 @@ async function makeEngine(ctx: MakeContext, variant: Exclude<Variant, 'ew-plain'
           if (v !== undefined) v.assign(tf.sub(v, tf.mul(g, LR)));
         }
     });
-  // A fresh handle on the input per step: the session currently disposes trunk features that are
-  // the batch input itself (MMoE's [x, F] with a numeric-only encoder), which would dispose a
-  // borrowed tensor. tf.clone shares the data, so this costs no copy.
   const session = () => {
-    const numeric = tf.clone(batch.inputs.numeric!);
-    const b = { ...batch, inputs: { numeric } };
     const opts = { forward: { training: true, rng, step }, variables: vars };
     const s =
       pool !== undefined
-        ? recordForwardSharded(pool, model, b, opts)
-        : recordForward(model, b, opts);
-    const done = (): void => {
-      s.dispose();
-      numeric.dispose();
-    };
-    return { s, done };
+        ? recordForwardSharded(pool, model, batch, opts)
+        : recordForward(model, batch, opts);
+    return { s, done: () => s.dispose() };
   };
   const context = (losses: Float64Array): StepContext => ({
     step,
