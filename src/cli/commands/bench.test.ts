@@ -10,6 +10,7 @@ import type { BenchResults } from './report.js';
 import {
   DEFAULT_BENCH_METHODS,
   formatResultsTable,
+  planRuns,
   resolveMethods,
   runBench,
   type BenchPlan,
@@ -183,7 +184,19 @@ describe('manytask bench (CLI)', () => {
       ['--methods', 'pcgrd'],
       "--methods: `method.id`: unknown id 'pcgrd'; did you mean 'pcgrad'? (run `manytask list` to see every id)",
     ],
-    [['--methods', 'ew,ew'], "--methods lists 'ew' twice"],
+    [
+      ['--methods', 'ew,ew'],
+      "--methods lists 'ew' twice; to compare a method with other options, name the variant: 'ew-2=ew'",
+    ],
+    [
+      ['--methods', 'ew,c/x=cagrad'],
+      "--methods: label 'c/x' in 'c/x=cagrad' must start with a letter or digit and use only letters, digits, '.', '_' and '-' (and not be 'single-task')",
+    ],
+    [['--methods', 'strong='], "--methods: 'strong=' names no method after '='"],
+    [
+      ['--methods', 'strong=pcgrd'],
+      "--methods: `method.id`: unknown id 'pcgrd'; did you mean 'pcgrad'? (run `manytask list` to see every id)",
+    ],
     [['--methods', ','], '--methods must list at least one method id'],
     [['--seeds', '0'], "--seeds must be an integer ≥ 1, got '0'"],
     [
@@ -249,6 +262,29 @@ describe('resolveMethods', () => {
     expect(resolveMethods('ew,cagrad', '{"cagrad":{"c":0.5}}', defaultRegistry).methods).toEqual([
       { id: 'ew', options: {} },
       { id: 'cagrad', options: { c: 0.5 } },
+    ]);
+  });
+  it('compares a method with itself under a label, with its own options, results and run directories', () => {
+    const { methods } = resolveMethods(
+      'cagrad, cagrad-c0.9 = cagrad',
+      '{"cagrad-c0.9":{"c":0.9}}',
+      defaultRegistry,
+    );
+    expect(methods).toEqual([
+      { id: 'cagrad', options: {} },
+      { id: 'cagrad', options: { c: 0.9 }, label: 'cagrad-c0.9' },
+    ]);
+    const runs = planRuns(
+      { format: 'manytask-bench-plan/1', base: {}, methods, seeds: [7], notes: [] },
+      ['income_high', 'never_married'],
+      defaultRegistry,
+      'test',
+    ).filter((r) => r.method !== 'single-task');
+    expect(
+      runs.map((r) => [r.method, r.dir, r.config.method.id, r.config.method.options['c']]),
+    ).toEqual([
+      ['cagrad', join('runs', 'cagrad-seed7'), 'cagrad', 0.5],
+      ['cagrad-c0.9', join('runs', 'cagrad-c0.9-seed7'), 'cagrad', 0.9],
     ]);
   });
 });

@@ -169,12 +169,23 @@ export const BENCH_DEFAULTS = {
   seeds: 5,
 } as const;
 
+/** One compared method: a registry id with options, named by `label` when it is a variant. */
+export interface BenchMethod {
+  readonly id: string;
+  readonly options: Record<string, unknown>;
+  /** Name in results, tables and run directories (`--methods cagrad-c0.9=cagrad`); default `id`. */
+  readonly label?: string;
+}
+
+/** The name a bench method goes by (its label, else its id). */
+export const benchName = (m: BenchMethod): string => m.label ?? m.id;
+
 /** `bench.json`: what a bench directory was asked to do, so `--resume` can finish it. */
 export interface BenchPlan {
   readonly format: 'manytask-bench-plan/1';
   /** The shared run configuration (its `method` is replaced per run). */
   readonly base: Record<string, unknown>;
-  readonly methods: readonly { readonly id: string; readonly options: Record<string, unknown> }[];
+  readonly methods: readonly BenchMethod[];
   readonly seeds: readonly number[];
   readonly notes: readonly string[];
 }
@@ -219,11 +230,7 @@ export function planRuns(
   source: string,
 ): PlannedRun[] {
   const runs: PlannedRun[] = [];
-  const make = (
-    method: { id: string; options: Record<string, unknown> },
-    seed: number,
-    tasks?: string[],
-  ) =>
+  const make = (method: BenchMethod, seed: number, tasks?: string[]) =>
     parseRunConfig(
       {
         ...plan.base,
@@ -245,9 +252,9 @@ export function planRuns(
       });
     for (const m of plan.methods)
       runs.push({
-        method: m.id,
+        method: benchName(m),
         seed,
-        dir: join(BENCH_FILES.runs, `${m.id}-seed${seed}`),
+        dir: join(BENCH_FILES.runs, `${benchName(m)}-seed${seed}`),
         config: make(m, seed),
       });
   }
@@ -403,12 +410,14 @@ export async function runBench(opts: RunBenchOptions): Promise<BenchOutcome> {
       history: await readHistory(join(out, r.dir)),
     });
   const methods = plan.methods
-    .filter((m) => methodRuns.some((r) => r.method === m.id))
+    .filter((m) => methodRuns.some((r) => r.method === benchName(m)))
     .map((m) => {
-      const secs = methodRuns.filter((r) => r.method === m.id).map((r) => done.get(r)!.seconds);
+      const secs = methodRuns
+        .filter((r) => r.method === benchName(m))
+        .map((r) => done.get(r)!.seconds);
       return summarizeMethod(
-        m.id,
-        displayNameOf(m.id),
+        benchName(m),
+        m.label ?? displayNameOf(m.id),
         reportRuns,
         complete ? baseline : undefined,
         secs.reduce((a, b) => a + b, 0) / secs.length,
@@ -423,7 +432,11 @@ export async function runBench(opts: RunBenchOptions): Promise<BenchOutcome> {
   const { method: _method, ...shared } = runConfigToJson(baseConfig);
   // Methods without options as bare ids: the configuration block stays readable.
   const methodsJson = plan.methods.map((m) =>
-    Object.keys(m.options).length > 0 ? { id: m.id, ...m.options } : m.id,
+    m.label !== undefined
+      ? { label: m.label, id: m.id, ...m.options }
+      : Object.keys(m.options).length > 0
+        ? { id: m.id, ...m.options }
+        : m.id,
   );
   const config = { bench: { methods: methodsJson, seeds: plan.seeds }, shared };
   const input: ReportInput = {
@@ -491,22 +504,24 @@ export async function describePlan(
   return [
     `plan: ${runs.length} runs = ${plan.methods.length} methods × ${plan.seeds.length} seeds + ${baselines} single-task baselines (${data.tasks.length} tasks × ${plan.seeds.length} seeds)`,
     `data: ${data.id}, ${data.train.n} training rows; ${first.epochs} epochs of batch ${first.batchSize}: ${steps} optimiser steps in total`,
-    `methods: ${plan.methods.map((m) => (Object.keys(m.options).length > 0 ? `${m.id} ${JSON.stringify(m.options)}` : m.id)).join(', ')}`,
+    `methods: ${plan.methods.map((m) => `${m.label !== undefined ? `${m.label} = ` : ''}${m.id}${Object.keys(m.options).length > 0 ? ` ${JSON.stringify(m.options)}` : ''}`).join(', ')}`,
     `out: ${out}`,
     '',
   ].join('\n');
 }
 
 /**
- * Resolves the methods of a bench: `--methods` ids (every one must be registered: a typo is an
- * error) or the default list (unregistered ids skipped with a note), with optional per-method
- * options `{ "<id>": { ...options } }`.
+ * Resolves the methods of a bench: `--methods` entries (every id must be registered: a typo is an
+ * error) or the default list (unregistered ids skipped with a note), with optional options per
+ * entry `{ "<id or label>": { ...options } }`. An entry `label=id` is a variant of a method under
+ * its own name, so one method can be compared with itself under other options
+ * (`--methods cagrad,cagrad-c0.9=cagrad --method-options '{"cagrad-c0.9": {"c": 0.9}}'`).
  */
 export function resolveMethods(
   list: string | undefined,
   optionsJson: string | undefined,
   registry: Registry,
-): { methods: { id: string; options: Record<string, unknown> }[]; notes: string[] } {
+): { methods: BenchMethod[]; notes: string[] } {
   let perMethod: Record<string, unknown> = {};
   if (optionsJson !== undefined) {
     try {
@@ -522,33 +537,55 @@ export function resolveMethods(
       );
   }
   const notes: string[] = [];
-  let ids: string[];
+  let entries: { name: string; id: string; labelled: boolean }[];
   if (list !== undefined) {
-    ids = list
+    entries = list
       .split(',')
       .map((s) => s.trim())
-      .filter((s) => s !== '');
-    if (ids.length === 0) throw new ConfigError(`--methods must list at least one method id`);
-    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
-    if (dup !== undefined) throw new ConfigError(`--methods lists '${dup}' twice`);
+      .filter((s) => s !== '')
+      .map((entry) => {
+        const eq = entry.indexOf('=');
+        if (eq < 0) return { name: entry, id: entry, labelled: false };
+        const name = entry.slice(0, eq).trim();
+        const id = entry.slice(eq + 1).trim();
+        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name === SINGLE)
+          throw new ConfigError(
+            `--methods: label '${name}' in '${entry}' must start with a letter or digit and use only letters, digits, '.', '_' and '-' (and not be '${SINGLE}')`,
+          );
+        if (id === '') throw new ConfigError(`--methods: '${entry}' names no method after '='`);
+        return { name, id, labelled: true };
+      });
+    if (entries.length === 0) throw new ConfigError(`--methods must list at least one method id`);
+    const names = entries.map((e) => e.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup !== undefined)
+      throw new ConfigError(
+        `--methods lists '${dup}' twice; to compare a method with other options, name the variant: '${dup}-2=${entries.find((e) => e.name === dup)!.id}'`,
+      );
   } else {
-    ids = DEFAULT_BENCH_METHODS.filter((id) => registry.has(id));
+    const ids = DEFAULT_BENCH_METHODS.filter((id) => registry.has(id));
     const missing = DEFAULT_BENCH_METHODS.filter((id) => !registry.has(id));
     if (missing.length > 0)
       notes.push(`Default methods not available in this build, skipped: ${missing.join(', ')}.`);
+    entries = ids.map((id) => ({ name: id, id, labelled: false }));
   }
+  const names = entries.map((e) => e.name);
   for (const key of Object.keys(perMethod))
-    if (!ids.includes(key))
+    if (!names.includes(key))
       throw new ConfigError(
-        `--method-options has options for '${key}', which is not in the bench (methods: ${ids.join(', ')})`,
+        `--method-options has options for '${key}', which is not in the bench (methods: ${names.join(', ')})`,
       );
-  const methods = ids.map((id) => {
-    const o = perMethod[id] ?? {};
+  const methods = entries.map((e) => {
+    const o = perMethod[e.name] ?? {};
     if (typeof o !== 'object' || o === null || Array.isArray(o))
       throw new ConfigError(
-        `--method-options: the options of '${id}' must be an object, got ${JSON.stringify(o)}`,
+        `--method-options: the options of '${e.name}' must be an object, got ${JSON.stringify(o)}`,
       );
-    return { id, options: o as Record<string, unknown> };
+    return {
+      id: e.id,
+      options: o as Record<string, unknown>,
+      ...(e.labelled ? { label: e.name } : {}),
+    };
   });
   return { methods, notes };
 }
@@ -563,6 +600,8 @@ export const benchCommand: Command = {
     '',
     `  --methods <ids>             methods to compare (default: ${DEFAULT_BENCH_METHODS.join(', ')}; unregistered ones skipped)`,
     `  --method-options '<json>'   per-method options: '{"cagrad": {"c": 0.5}}'`,
+    '                              a variant under its own name: --methods cagrad,strong=cagrad',
+    `                              --method-options '{"strong": {"c": 0.9}}'`,
     `  --seeds <n>                 seeds per method (default ${BENCH_DEFAULTS.seeds}); seeds are --seed, --seed+1, ...`,
     '  --out <dir>                 bench directory (default runs/bench-<dataset>)',
     '  --resume <dir>              finish an interrupted bench (finished runs are kept)',
@@ -677,7 +716,7 @@ export const benchCommand: Command = {
     const interrupt = installInterrupt(io);
     try {
       io.stdout(
-        `bench: ${plan.methods.map((m) => m.id).join(', ')} × seeds ${plan.seeds.join(', ')} (+ single-task baselines) → ${out}\n`,
+        `bench: ${plan.methods.map(benchName).join(', ')} × seeds ${plan.seeds.join(', ')} (+ single-task baselines) → ${out}\n`,
       );
       const started = performance.now();
       const outcome = await runBench({ plan, out, io, interrupt, registry });
