@@ -76,6 +76,7 @@ describe('parseRunConfig', () => {
   it('reads namespaced options and round-trips through its JSON form', () => {
     const raw = {
       method: { id: 'cagrad', c: 0.5 },
+      extraOptimizer: { id: 'adam', learningRate: 0.01 },
       architecture: { id: 'shared-bottom', hidden: 16 },
       engine: { mode: 'features', jacobianEvery: 2, onNonFinite: 'skip' },
       regularizers: [{ id: 'ortho-reg', weight: 0.5 }],
@@ -91,13 +92,14 @@ describe('parseRunConfig', () => {
       threads: 1,
     });
     expect(c.regularizers).toEqual([{ id: 'ortho-reg', options: { weight: 0.5 } }]);
+    expect(c.extraOptimizer).toEqual({ id: 'adam', options: { learningRate: 0.01 } });
     expect(parseRunConfig(runConfigToJson(c), registry, file)).toEqual(c);
   });
 
   it.each([
     [
       { epoch: 3 },
-      'run.json: unknown key `epoch`; allowed keys: dataset, architecture, method, optimizer, engine, epochs, batchSize, seed, evalEvery, logEvery, tasks, regularizers, lossWeighting',
+      'run.json: unknown key `epoch`; allowed keys: dataset, architecture, method, optimizer, engine, epochs, batchSize, seed, evalEvery, logEvery, tasks, regularizers, lossWeighting, extraOptimizer',
     ],
     [
       { engine: { modee: 'params' } },
@@ -133,6 +135,14 @@ describe('parseRunConfig', () => {
       'run.json: `regularizers[0]`: ortho-reg: option `weight` must be ≥ 0, got -1',
     ],
     [{ engine: { threads: 0 } }, 'run.json: `engine.threads` must be an integer ≥ 1, got 0'],
+    [
+      { extraOptimizer: { id: 'ew' } },
+      "run.json: `extraOptimizer.id`: 'ew' is a loss-weighting, not an optimizer (run `manytask list --kind optimizer`)",
+    ],
+    [
+      { extraOptimizer: { id: 'adatask' } },
+      "run.json: `extraOptimizer.id`: 'adatask' is a task optimizer (a training method); use a plain optimizer such as adam for the extra variables",
+    ],
     [{ engine: { threads: 65 } }, 'run.json: `engine.threads` must be at most 64, got 65'],
     [
       { engine: { threads: 2 }, regularizers: [{ id: 'ortho-reg' }] },

@@ -53,6 +53,11 @@ export interface RunConfig {
   readonly architecture: ComponentRef;
   readonly method: MethodRef;
   readonly optimizer: ComponentRef;
+  /**
+   * Optimiser of the model's extra variables (e.g. Gumbel-Matrix router logits, which the
+   * official code trains with their own Adam); absent: `optimizer` updates them too.
+   */
+  readonly extraOptimizer?: ComponentRef;
   readonly engine: EngineConfig;
   readonly epochs: number;
   readonly batchSize: number;
@@ -97,6 +102,7 @@ const TOP_KEYS = [
   'tasks',
   'regularizers',
   'lossWeighting',
+  'extraOptimizer',
 ] as const;
 const ENGINE_KEYS = ['mode', 'jacobianEvery', 'onNonFinite', 'threads'] as const;
 
@@ -158,6 +164,7 @@ const KIND_HINT: Readonly<Record<string, string>> = {
   architecture: 'architecture',
   method: 'aggregator, loss-weighting, task optimizer or bilevel',
   optimizer: 'optimizer',
+  extraOptimizer: 'optimizer',
 };
 
 function component(
@@ -168,6 +175,7 @@ function component(
     | 'architecture'
     | 'method'
     | 'optimizer'
+    | 'extraOptimizer'
     | 'lossWeighting'
     | `regularizers[${number}]`,
   raw: unknown,
@@ -176,7 +184,7 @@ function component(
   const hint = KIND_HINT[key.replace(/\[\d+\]$/, '')];
   if (!isPlainObject(raw))
     throw new ConfigError(
-      `${where(origin, key)} must be an object with an \`id\` (e.g. { "id": "${key.startsWith('regularizers') ? 'ortho-reg' : key === 'lossWeighting' ? 'uw' : (RUN_DEFAULTS[key as keyof typeof RUN_DEFAULTS] as string)}" }), got ${describe(raw)}`,
+      `${where(origin, key)} must be an object with an \`id\` (e.g. { "id": "${key.startsWith('regularizers') ? 'ortho-reg' : key === 'lossWeighting' ? 'uw' : key === 'extraOptimizer' ? 'adam' : (RUN_DEFAULTS[key as keyof typeof RUN_DEFAULTS] as string)}" }), got ${describe(raw)}`,
     );
   const { id, ...options } = raw;
   if (typeof id !== 'string' || id === '')
@@ -317,6 +325,16 @@ export function parseRunConfig(raw: unknown, registry: Registry, origin: ConfigO
     throw new ConfigError(
       `${where(origin, 'optimizer.id')}: '${optimizer.id}' is a task optimizer (a training method); set it as \`method\` and keep a plain optimizer such as adam here`,
     );
+  let extraOptimizer: ComponentRef | undefined;
+  if (raw['extraOptimizer'] !== undefined) {
+    extraOptimizer = strip(
+      component(origin, registry, 'extraOptimizer', raw['extraOptimizer'], ['optimizer']),
+    );
+    if (isTaskOptimizer(registry, extraOptimizer))
+      throw new ConfigError(
+        `${where(origin, 'extraOptimizer.id')}: '${extraOptimizer.id}' is a task optimizer (a training method); use a plain optimizer such as adam for the extra variables`,
+      );
+  }
   return {
     dataset: strip(
       component(origin, registry, 'dataset', or(raw['dataset'], { id: RUN_DEFAULTS.dataset }), [
@@ -337,6 +355,7 @@ export function parseRunConfig(raw: unknown, registry: Registry, origin: ConfigO
       kind: methodIsTaskOptimizer ? 'task-optimizer' : (method.kind as MethodRef['kind']),
     },
     optimizer: strip(optimizer),
+    ...(extraOptimizer !== undefined ? { extraOptimizer } : {}),
     engine: {
       mode,
       jacobianEvery: integer(
@@ -367,6 +386,7 @@ export function runConfigToJson(c: RunConfig): Record<string, unknown> {
     architecture: ref(c.architecture),
     method: ref(c.method),
     optimizer: ref(c.optimizer),
+    ...(c.extraOptimizer !== undefined ? { extraOptimizer: ref(c.extraOptimizer) } : {}),
     engine: { ...c.engine },
     epochs: c.epochs,
     batchSize: c.batchSize,

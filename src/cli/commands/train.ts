@@ -306,6 +306,15 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
         config.optimizer.options,
         'optimizer',
       ),
+      ...(config.extraOptimizer !== undefined
+        ? {
+            extraOptimizer: registry.create<GradientTransformation>(
+              config.extraOptimizer.id,
+              config.extraOptimizer.options,
+              'optimizer',
+            ),
+          }
+        : {}),
       regularizers: config.regularizers.map((r) =>
         registry.create<Regularizer>(r.id, r.options, 'regularizer'),
       ),
