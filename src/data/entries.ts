@@ -1,5 +1,6 @@
 /** Registry entries of this module. Append new entries to the array (one import + one line each). */
 import type { RegistryEntry } from '../registry/types.js';
+import { adultEntry } from './adult.js';
 import { aliCcpEntry } from './ali-ccp.js';
 import { aliExpressEntry } from './aliexpress.js';
 import { censusIncomeEntry } from './census-income.js';
@@ -18,6 +19,7 @@ export const entries: readonly RegistryEntry[] = [
   mmoeSyntheticEntry as RegistryEntry,
   tabularFileEntry as RegistryEntry,
   censusIncomeEntry as RegistryEntry,
+  adultEntry as RegistryEntry,
   aliCcpEntry as RegistryEntry,
   aliExpressEntry as RegistryEntry,
 ];

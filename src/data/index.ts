@@ -34,6 +34,7 @@ export {
   CENSUS_NUMERIC,
   CENSUS_COLLEGE_VALUES,
 } from './census-income.js';
+export { adult, adultSchema, ADULT_COLUMNS, ADULT_NUMERIC, type AdultFnlwgt } from './adult.js';
 export { aliCcp, ALI_CCP_FIELDS } from './ali-ccp.js';
 export { aliExpress, aliExpressSchema } from './aliexpress.js';
 export { allRows } from './split.js';

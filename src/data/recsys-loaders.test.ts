@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DataError } from '../core/errors.js';
+import { ADULT_COLUMNS, adult } from './adult.js';
 import { aliCcp } from './ali-ccp.js';
 import { aliExpress } from './aliexpress.js';
 import { CENSUS_COLUMNS, censusIncome } from './census-income.js';
@@ -91,6 +92,63 @@ describe('census-income (user-supplied KDD files)', () => {
 
   it('requires trainPath', () => {
     expect(() => censusIncome({})).toThrow(ConfigError);
+  });
+});
+
+describe('adult (user-supplied UCI files)', () => {
+  const opts = {
+    trainPath: fixture('adult.sample'),
+    testPath: fixture('adult-test.sample'),
+    validFraction: 0,
+  };
+
+  it('reads the 15-field layout, skips the test file comment line and accepts labels with a period', async () => {
+    expect(ADULT_COLUMNS).toHaveLength(15);
+    const ds = await adult(opts).load(1);
+    expect([ds.train.n, ds.valid.n, ds.test.n]).toEqual([7, 0, 3]);
+    expect(ds.tasks).toEqual([
+      { id: 'income', kind: 'binary' },
+      { id: 'never_married', kind: 'binary' },
+    ]);
+    expect(ds.inputSpec.numeric).toBe(5);
+    const names = ds.inputSpec.categorical.map((c) => c.name);
+    expect(names).toEqual([
+      'workclass',
+      'education',
+      'occupation',
+      'relationship',
+      'race',
+      'sex',
+      'native-country',
+    ]);
+    expect(Array.from(ds.train.labels['income']!)).toEqual([0, 0, 0, 0, 1, 1, 1]);
+    expect(Array.from(ds.train.labels['never_married']!)).toEqual([1, 0, 0, 0, 0, 1, 0]);
+    expect(Array.from(ds.test.labels['income']!)).toEqual([0, 0, 1]);
+    expect(Array.from(ds.test.labels['never_married']!)).toEqual([1, 0, 0]);
+    expect(ds.train.rowWeights).toBeUndefined();
+    // '?' is missing (index 0) in the last training row's workclass
+    expect(ds.train.categorical![6 * names.length + names.indexOf('workclass')]).toBe(0);
+    expect(ds.description).toContain('7 rows × 15 fields');
+    expect(ds.description).toContain('income 42.9 %');
+  });
+
+  it('uses fnlwgt as the row weight or as a numeric feature on request', async () => {
+    const weighted = await adult({ ...opts, fnlwgt: 'weight' }).load(1);
+    expect(Array.from(weighted.train.rowWeights!)).toEqual([
+      77516, 83311, 215646, 234721, 209642, 45781, 180211,
+    ]);
+    expect(weighted.inputSpec.numeric).toBe(5);
+    const feature = await adult({ ...opts, fnlwgt: 'feature' }).load(1);
+    expect(feature.inputSpec.numeric).toBe(6);
+    expect(feature.train.rowWeights).toBeUndefined();
+  });
+
+  it('reports a label outside both spellings with file, line and column', async () => {
+    const lines = readFileSync(fixture('adult.sample'), 'utf8').split('\n');
+    const bad = tmpFile('bad.data', [lines[0], lines[1]!.replace('<=50K', '50K')].join('\n'));
+    await expect(adult({ trainPath: bad }).load(1)).rejects.toThrow(
+      `${bad}, line 2, column 'income': label "50K" of binary task 'income' is neither a positive`,
+    );
   });
 });
 
@@ -202,6 +260,10 @@ describe('required path options', () => {
     [
       () => aliExpress({ trainPath: '' }),
       'aliexpress: option `trainPath` is required (your copy of an AliExpress train.csv; nothing is downloaded)',
+    ],
+    [
+      () => adult({}),
+      'adult: option `trainPath` is required (your copy of adult.data, plain or .gz; nothing is downloaded)',
     ],
     [
       () => aliCcp({}),

@@ -262,6 +262,11 @@ export interface CsvTableOptions extends CsvOptions {
   readonly header?: boolean;
   /** Column names when there is no header (required then). */
   readonly columns?: readonly string[];
+  /**
+   * Records whose first field starts with this text are skipped (Adult's `adult.test` opens with
+   * the line `|1x3 Cross validator`). Default: none.
+   */
+  readonly comment?: string;
 }
 
 /** Options of {@link readTable}. */
@@ -358,6 +363,7 @@ async function readCsvTable(
   }
   for await (const records of readCsvRecords(path, opts)) {
     for (const rec of records) {
+      if (opts.comment !== undefined && rec.fields[0]?.startsWith(opts.comment) === true) continue;
       if (sink === undefined) {
         start(rec.fields.map((f) => f.trim()));
         sawHeader = true;
