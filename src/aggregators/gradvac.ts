@@ -7,7 +7,15 @@ import {
   type GradvacOptions,
   type GradvacState,
 } from '../weightings/gradvac.js';
-import { BASE_TRAITS, fromWeighting, withoutHomogeneity } from './base.js';
+import { validateOptions, type OptionsSchema } from '../core/options.js';
+import {
+  BASE_TRAITS,
+  fromWeighting,
+  fromWeightingPerGroup,
+  withoutHomogeneity,
+  type BlockGrouping,
+  type PerGroupState,
+} from './base.js';
 
 const TRAITS: AggregatorTraits = withoutHomogeneity({
   ...BASE_TRAITS,
@@ -28,11 +36,35 @@ const TRAITS: AggregatorTraits = withoutHomogeneity({
  * @example
  * const agg = gradvac(); // golden (first step): d = [0.5848, 3.8012, 3.8012]
  */
-export function gradvac(options: GradvacOptions = {}): Aggregator<GradvacState> {
-  return fromWeighting(gradvacWeighting(options), TRAITS);
+export function gradvac(
+  options: GradvacOptions & { readonly grouping?: BlockGrouping } = {},
+): Aggregator<GradvacState> | Aggregator<PerGroupState<GradvacState>> {
+  const { grouping, ...rest } = validateOptions('gradvac', schema, { ...options });
+  const weighting = gradvacWeighting(rest as GradvacOptions);
+  if (grouping === 'whole') return fromWeighting(weighting, TRAITS);
+  return fromWeightingPerGroup(
+    weighting,
+    TRAITS,
+    { ...weighting.config, grouping },
+    grouping as BlockGrouping,
+  );
 }
 
-export const gradvacEntry: RegistryEntry<Aggregator<GradvacState>> = {
+/** GradVac's options: the weighting's, plus the granularity of its cosine targets. */
+const schema: OptionsSchema = {
+  ...gradvacSchema,
+  grouping: {
+    type: 'enum',
+    values: ['whole', 'layer', 'variable'],
+    default: 'whole',
+    description:
+      "granularity: one set of targets for the whole model (LibMTL default), per layer ('all_layer'), or per variable ('all_matrix')",
+  },
+};
+
+export const gradvacEntry: RegistryEntry<
+  Aggregator<GradvacState> | Aggregator<PerGroupState<GradvacState>>
+> = {
   id: 'gradvac',
   kind: 'aggregator',
   displayName: 'GradVac',
@@ -42,6 +74,6 @@ export const gradvacEntry: RegistryEntry<Aggregator<GradvacState>> = {
   evidence: 'code',
   cost: { backward: 'K', notes: 'plus O(K³) host work; K² targets of state' },
   traits: TRAITS,
-  options: gradvacSchema,
-  create: (o) => gradvac(o as GradvacOptions),
+  options: schema,
+  create: (o) => gradvac(o as GradvacOptions & { grouping?: BlockGrouping }),
 };
