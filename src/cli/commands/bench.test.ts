@@ -1,7 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { transpileSources } from '../../../test/helpers/transpile.js';
 import { defaultRegistry } from '../../registry/index.js';
 import { deltaMPercent, stat } from '../../report/summary.js';
 import type { ReportInput } from '../../report/types.js';
@@ -159,6 +161,38 @@ describe('runBench', () => {
       complete.methods.map((m) => [m.method, m.test, m.deltaM]),
     );
   });
+
+  it('trains the runs side by side in worker threads (jobs: 2) with the same results', async () => {
+    const src = transpileSources('manytask-bench-jobs-test', ['.']);
+    try {
+      const par = join(root, 'jobs');
+      const logs: string[] = [];
+      const cap = capture();
+      const outcome = await runBench({
+        plan,
+        out: par,
+        io: { ...cap.io, stdout: (t) => void logs.push(t) },
+        interrupt: { requested: false },
+        jobs: 2,
+        workerUrl: pathToFileURL(join(src.outDir, 'cli', 'commands', 'bench-worker.js')),
+      });
+      expect(outcome.status).toBe('complete');
+      const r = JSON.parse(readFileSync(join(par, 'results.json'), 'utf8')) as BenchResults;
+      expect(r.runs.map((x) => [x.method, x.seed, x.test])).toEqual(
+        complete.runs.map((x) => [x.method, x.seed, x.test]),
+      );
+      expect(r.baselineRuns).toEqual(complete.baselineRuns);
+      expect(r.methods.map((m) => [m.method, m.test, m.deltaM])).toEqual(
+        complete.methods.map((m) => [m.method, m.test, m.deltaM]),
+      );
+      // Every run was reported once, by its label.
+      expect(cap.err()).toBe('');
+      for (const label of ['[1/8] single-task y1 seed 3', '[8/8] pcgrad seed 4'])
+        expect(logs.join('')).toContain(`${label}: `);
+    } finally {
+      src.remove();
+    }
+  });
 });
 
 describe('manytask bench (CLI)', () => {
@@ -212,6 +246,7 @@ describe('manytask bench (CLI)', () => {
       '--resume takes the plan from /x/bench.json; drop --seeds',
     ],
     [['--epochs', '0'], '--epochs must be an integer ≥ 1, got 0'],
+    [['--jobs', 'many'], "--jobs must be an integer in 1..64 or 'auto', got 'many'"],
   ])('rejects %j with exit code 2 and its exact message', async (args, message) => {
     const cap = capture();
     expect(await runCli(['bench', ...args], cap.io)).toBe(2);

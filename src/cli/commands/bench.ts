@@ -6,9 +6,10 @@
  * (`npm start`). `--resume <bench-dir>` skips finished runs and resumes an interrupted one.
  */
 import { promises as fsp } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { initBackend } from '../../backend/index.js';
+import { backendInfo, initBackend } from '../../backend/index.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Dataset } from '../../data/types.js';
 import { METRICS_BY_KIND } from '../../metrics/task-metrics.js';
@@ -42,6 +43,7 @@ import {
   type BenchResults,
   type RunMeta,
 } from './report.js';
+import { runBenchJobs } from './bench-jobs.js';
 import { installInterrupt, loadDataset, runTraining, runVersions, totalStepsOf } from './train.js';
 import type { CliIo, Command } from './types.js';
 
@@ -304,6 +306,10 @@ export interface RunBenchOptions {
   readonly registry?: Registry;
   /** Write report.html (default true). */
   readonly report?: boolean;
+  /** Runs trained side by side in worker threads (default 1: on this thread, in order). */
+  readonly jobs?: number;
+  /** Worker script of `jobs > 1` (default `bench-worker.js` beside this module). */
+  readonly workerUrl?: string | URL;
 }
 
 /** What {@link runBench} produced. */
@@ -351,43 +357,102 @@ export async function runBench(opts: RunBenchOptions): Promise<BenchOutcome> {
   const done = new Map<PlannedRun, DoneRun>();
   let base = 0;
   let interrupted = false;
+  const labelOf = (r: PlannedRun, i: number): string =>
+    `[${i + 1}/${runs.length}] ${r.method === SINGLE ? `single-task ${r.task}` : r.method} seed ${r.seed}`;
+  const pending: number[] = [];
   for (const [i, r] of runs.entries()) {
-    const dir = join(out, r.dir);
-    const label = `[${i + 1}/${runs.length}] ${r.method === SINGLE ? `single-task ${r.task}` : r.method} seed ${r.seed}`;
-    const finished = await finishedRun(dir);
-    if (finished !== undefined) {
-      done.set(r, finished);
-      base += stepsOf(r);
-      progress.update(base);
+    const finished = await finishedRun(join(out, r.dir));
+    if (finished === undefined) {
+      pending.push(i);
       continue;
     }
-    if (opts.interrupt.requested) {
-      interrupted = true;
-      break;
-    }
-    progress.setLabel(label);
-    const result = await runTraining({
-      config: r.config,
-      dir,
-      interrupt: opts.interrupt,
-      progress,
-      progressBase: base,
-      dataset: await datasetFor(r.seed),
-      resume: await runStarted(dir),
-      report: false,
-      label,
-      epochLog: false,
-    });
-    if (result.status === 'interrupted') {
-      interrupted = true;
-      break;
-    }
-    const fin = await finishedRun(dir);
-    done.set(r, fin ?? { test: result.test, seconds: result.seconds });
+    done.set(r, finished);
     base += stepsOf(r);
-    progress.log(
-      `${label}: ${headlineText(result.test, tasks)}  (${formatNumber(result.seconds, 1)} s)`,
+  }
+  progress.update(base);
+  const finish = async (r: PlannedRun, label: string, test: TaskMetrics, seconds: number) => {
+    const fin = await finishedRun(join(out, r.dir));
+    done.set(r, fin ?? { test, seconds });
+    progress.log(`${label}: ${headlineText(test, tasks)}  (${formatNumber(seconds, 1)} s)`);
+  };
+  if ((opts.jobs ?? 1) > 1 && pending.length > 1) {
+    if (registry !== defaultRegistry)
+      throw new ConfigError(
+        'runBench: `jobs` > 1 trains in worker threads, which know only the default registry; use jobs: 1 with a custom registry',
+      );
+    // Steps of the runs in flight, by run index; finished runs move into `base`.
+    const inFlight = new Map<number, number>();
+    const show = (status?: string): void =>
+      progress.update(base + [...inFlight.values()].reduce((a, b) => a + b, 0), status);
+    const endings: Promise<void>[] = [];
+    const info = backendInfo();
+    const outcome = await runBenchJobs(
+      await Promise.all(
+        pending.map(async (i) => ({
+          id: i,
+          config: runConfigToJson(runs[i]!.config),
+          dir: join(out, runs[i]!.dir),
+          label: labelOf(runs[i]!, i),
+          resume: await runStarted(join(out, runs[i]!.dir)),
+        })),
+      ),
+      {
+        jobs: opts.jobs!,
+        ...(opts.workerUrl !== undefined ? { workerUrl: opts.workerUrl } : {}),
+        backend: {
+          prefer: info.name === 'cpu' || info.name === 'tensorflow' ? info.name : 'wasm',
+          blas: info.blas !== undefined ? 'auto' : 'off',
+        },
+        interrupt: opts.interrupt,
+        onStart: (i) => {
+          inFlight.set(i, 0);
+          progress.setLabel(labelOf(runs[i]!, i));
+        },
+        onProgress: (i, d, status) => {
+          inFlight.set(i, d);
+          show(status);
+        },
+        onLog: (i, line) => progress.log(`${labelOf(runs[i]!, i)}: ${line}`),
+        onDone: (i, r) => {
+          inFlight.delete(i);
+          if (r.status === 'interrupted') return;
+          base += stepsOf(runs[i]!);
+          show();
+          endings.push(finish(runs[i]!, labelOf(runs[i]!, i), r.test, r.seconds));
+        },
+      },
     );
+    await Promise.all(endings);
+    interrupted = outcome.interrupted;
+  } else {
+    for (const i of pending) {
+      const r = runs[i]!;
+      const dir = join(out, r.dir);
+      if (opts.interrupt.requested) {
+        interrupted = true;
+        break;
+      }
+      const label = labelOf(r, i);
+      progress.setLabel(label);
+      const result = await runTraining({
+        config: r.config,
+        dir,
+        interrupt: opts.interrupt,
+        progress,
+        progressBase: base,
+        dataset: await datasetFor(r.seed),
+        resume: await runStarted(dir),
+        report: false,
+        label,
+        epochLog: false,
+      });
+      if (result.status === 'interrupted') {
+        interrupted = true;
+        break;
+      }
+      base += stepsOf(r);
+      await finish(r, label, result.test, result.seconds);
+    }
   }
   progress.done();
 
@@ -590,6 +655,16 @@ export function resolveMethods(
   return { methods, notes };
 }
 
+/** `--jobs`: a positive integer, or `auto` (one per core, at most 8). */
+export function parseJobs(text: string | undefined): number {
+  if (text === undefined) return 1;
+  if (text === 'auto') return Math.max(1, Math.min(8, availableParallelism()));
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new ConfigError(`--jobs must be an integer in 1..64 or 'auto', got '${text}'`);
+  return n;
+}
+
 export const benchCommand: Command = {
   name: 'bench',
   summary:
@@ -606,6 +681,8 @@ export const benchCommand: Command = {
     '  --out <dir>                 bench directory (default runs/bench-<dataset>)',
     '  --resume <dir>              finish an interrupted bench (finished runs are kept)',
     '  --dry-run                   validate every run configuration and print the plan; train nothing',
+    '  --jobs <n|auto>             train n runs side by side in worker threads (auto: one per core, at',
+    '                              most 8; default 1); results do not depend on it',
     '',
     'Run flags (shared by every run):',
     ...CONFIG_FLAGS_USAGE.filter((l) => !l.includes('--method <id>')),
@@ -623,6 +700,7 @@ export const benchCommand: Command = {
         out: { type: 'string' },
         resume: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        jobs: { type: 'string' },
       },
       allowPositionals: true,
       strict: true,
@@ -635,7 +713,7 @@ export const benchCommand: Command = {
     let plan: BenchPlan;
     let out: string;
     if (values.resume !== undefined) {
-      const others = Object.keys(values).filter((k) => k !== 'resume');
+      const others = Object.keys(values).filter((k) => k !== 'resume' && k !== 'jobs');
       if (others.length > 0)
         throw new ConfigError(
           `--resume takes the plan from ${join(values.resume, 'bench.json')}; drop --${others[0]}`,
@@ -712,6 +790,7 @@ export const benchCommand: Command = {
       io.stdout(await describePlan(plan, out, registry));
       return 0;
     }
+    const jobs = parseJobs(values.jobs);
     await initBackend({ log: (line) => io.stderr(line + '\n') });
     const interrupt = installInterrupt(io);
     try {
@@ -719,7 +798,7 @@ export const benchCommand: Command = {
         `bench: ${plan.methods.map(benchName).join(', ')} × seeds ${plan.seeds.join(', ')} (+ single-task baselines) → ${out}\n`,
       );
       const started = performance.now();
-      const outcome = await runBench({ plan, out, io, interrupt, registry });
+      const outcome = await runBench({ plan, out, io, interrupt, registry, jobs });
       io.stdout('\n' + formatResultsTable(outcome.input));
       io.stdout(
         `\n${outcome.results.runs.length + (outcome.results.baselineRuns?.length ?? 0)} runs in ${formatNumber((performance.now() - started) / 1000, 1)} s\nresults: ${join(out, BENCH_FILES.results)}\nreport: ${join(out, BENCH_FILES.report)}\n`,
