@@ -189,6 +189,37 @@ describe('runBench', () => {
       expect(cap.err()).toBe('');
       for (const label of ['[1/8] single-task y1 seed 3', '[8/8] pcgrad seed 4'])
         expect(logs.join('')).toContain(`${label}: `);
+
+      // Ctrl-C reaches the workers: they checkpoint and stop; --resume then finishes the bench.
+      const cut = join(root, 'jobs-cut');
+      const log = join(cut, 'runs', 'ew-seed3', 'metrics.jsonl');
+      const interrupt = {
+        get requested() {
+          return existsSync(log);
+        },
+      };
+      const first = await runBench({
+        plan,
+        out: cut,
+        io: capture().io,
+        interrupt,
+        jobs: 2,
+        workerUrl: pathToFileURL(join(src.outDir, 'cli', 'commands', 'bench-worker.js')),
+      });
+      expect(first.status).toBe('interrupted');
+      expect(first.results.runs.length + (first.results.baselineRuns?.length ?? 0)).toBeLessThan(8);
+      const resumed = await runBench({
+        plan,
+        out: cut,
+        io: capture().io,
+        interrupt: { requested: false },
+        jobs: 2,
+        workerUrl: pathToFileURL(join(src.outDir, 'cli', 'commands', 'bench-worker.js')),
+      });
+      expect(resumed.status).toBe('complete');
+      expect(resumed.results.runs.map((x) => [x.method, x.seed, x.test])).toEqual(
+        complete.runs.map((x) => [x.method, x.seed, x.test]),
+      );
     } finally {
       src.remove();
     }
