@@ -181,8 +181,13 @@ describe('BatchMatMul transpose fix', () => {
   it.each([
     ['Gram A·Aᵀ (same tensor)', [5, 20000], null, false, true],
     ['Gram A·Bᵀ', [5, 20000], [3, 20000], false, true],
+    // 20003 = 8·2500 + 3: the SIMD kernel's multiple of 8 plus the JavaScript tail.
+    ['Gram A·Aᵀ with a ragged inner dimension', [7, 20003], null, false, true],
+    // wᵀ·J of a Jacobian block (SIMD axpy rows); 20001 = 4·5000 + 1 leaves a JavaScript tail.
+    ['skinny wᵀ·J', [1, 8], [8, 20001], false, false],
+    ['skinny A·B', [3, 5], [5, 16384], false, false],
   ] as [string, number[], number[] | null, boolean, boolean][])(
-    '%s with a long inner dimension equals the stock kernel and the float64 product',
+    '%s (long dimension) equals the stock kernel and the float64 product',
     (_, sa, sb, ta, tb) => {
       const a = randn(sa);
       const b = sb === null ? a : randn(sb);

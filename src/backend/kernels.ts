@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdKernels, type SimdKernels } from './simd-kernels.js';
 
 /** Names reported in `BackendInfo.kernels` for the always-on wasm overrides. */
 export const TRANSPOSE_FIX = 'BatchMatMul:transpose-fix';
@@ -120,7 +121,8 @@ const GRAM_MIN_INNER = 1 << 14;
 /**
  * Gram products `A·Bᵀ` with at most 16×16 outputs and a long inner dimension (the engine's
  * Gramian `J·Jᵀ` of a `[K, D]` Jacobian block), computed as M·N dot products of contiguous rows
- * on the wasm heap with float64 accumulators, half of them when A and B are the same tensor.
+ * on the wasm heap with float64 products and accumulators (a WebAssembly SIMD kernel,
+ * `./simd-kernels.ts`, where the runtime has it), half of them when A and B are the same tensor.
  * Through XNNPACK, `Bᵀ` would first be materialised and then packed as weights on every call (two
  * passes over K·D): ~10 % slower at K = 8, D = 512·1024. Undefined for any other product.
  */
@@ -142,25 +144,95 @@ function gramMatMul(
   const bv = be.typedArrayFromHeap(b) as Float32Array;
   const ov = be.typedArrayFromHeap(out) as Float32Array;
   const same = a.dataId === b.dataId;
-  // Column chunks small enough for every row's chunk to stay in cache: each element is read from
-  // memory once instead of once per pair (36 pairs at K = 8).
-  const acc = new Float64Array(m * n);
-  for (let c0 = 0; c0 < k; c0 += GRAM_CHUNK) {
-    const len = Math.min(GRAM_CHUNK, k - c0);
-    for (let i = 0; i < m; i++)
-      for (let j = same ? i : 0; j < n; j++)
-        acc[i * n + j]! += dot(av, i * k + c0, bv, j * k + c0, len);
-  }
+  const rowDot = gramRowDot(be, a, b, av, bv, k);
   for (let i = 0; i < m; i++)
     for (let j = same ? i : 0; j < n; j++) {
-      ov[i * n + j] = acc[i * n + j]!;
-      if (same) ov[j * n + i] = acc[i * n + j]!;
+      const v = rowDot(i, j);
+      ov[i * n + j] = v;
+      if (same) ov[j * n + i] = v;
     }
   return out;
 }
 
-/** Columns per pass of {@link gramMatMul}: 16 rows × 1024 float32 = 64 kB. */
-const GRAM_CHUNK = 1024;
+/** The SIMD kernels of each wasm backend instance (null: this runtime has no wasm SIMD). */
+const simdByBackend = new WeakMap<object, SimdKernels | null>();
+
+function simdFor(be: BackendWasm): SimdKernels | null {
+  let k = simdByBackend.get(be);
+  if (k === undefined) {
+    const memory = (be.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
+    k = memory instanceof WebAssembly.Memory ? (simdKernels(memory) ?? null) : null;
+    simdByBackend.set(be, k);
+  }
+  return k;
+}
+
+const heapOffset = (be: BackendWasm, t: TensorInfo): number =>
+  be.dataIdMap.get(t.dataId)!.memoryOffset;
+
+/**
+ * ⟨row i of A, row j of B⟩ for `[·, k]` float32 operands on the heap: the SIMD kernel over the
+ * first multiple of 8 terms and the JavaScript loop over the rest, or the JavaScript loop alone
+ * where wasm SIMD is missing. Both promote every term to float64 before the product.
+ */
+function gramRowDot(
+  be: BackendWasm,
+  a: TensorInfo,
+  b: TensorInfo,
+  av: Float32Array,
+  bv: Float32Array,
+  k: number,
+): (i: number, j: number) => number {
+  const sd = simdFor(be);
+  if (sd === null) return (i, j) => dot(av, i * k, bv, j * k, k);
+  const aOff = heapOffset(be, a);
+  const bOff = heapOffset(be, b);
+  const k8 = k - (k % 8);
+  return (i, j) =>
+    sd.dot(aOff + 4 * i * k, bOff + 4 * j * k, k8) + dot(av, i * k + k8, bv, j * k + k8, k - k8);
+}
+
+/** Shortest row of B for which {@link skinnyMatMul} beats XNNPACK's weight packing. */
+const SKINNY_MIN_COLS = 1 << 14;
+
+/**
+ * `A·B` with few rows and a short inner dimension against a very wide B (`A` `[m ≤ 16, k ≤ 64]`,
+ * `B` `[k, n ≥ 2¹⁴]`): the combination `wᵀ·J` of a Jacobian block. XNNPACK packs B as weights on
+ * every call (a full pass, ~15 ms at k = 8, n = 0.5 M) for very little arithmetic; here each output
+ * row is k passes of the SIMD `axpy` (float32, like XNNPACK). Undefined for any other product or
+ * without wasm SIMD.
+ */
+function skinnyMatMul(
+  be: BackendWasm,
+  a: TensorInfo,
+  b: TensorInfo,
+  at: boolean,
+  bt: boolean,
+): TensorInfo | undefined {
+  if (at || bt || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+  if (a.shape.length !== 2 || b.shape.length !== 2) return undefined;
+  const [m, k] = a.shape as [number, number];
+  const n = b.shape[1] as number;
+  if (m > 16 || k > 64 || n < SKINNY_MIN_COLS) return undefined;
+  const sd = simdFor(be);
+  if (sd === null) return undefined;
+  const out = be.makeOutput([m, n], 'float32');
+  const av = be.typedArrayFromHeap(a) as Float32Array;
+  const bv = be.typedArrayFromHeap(b) as Float32Array;
+  const ov = be.typedArrayFromHeap(out) as Float32Array;
+  ov.fill(0);
+  const bOff = heapOffset(be, b);
+  const oOff = heapOffset(be, out);
+  const n4 = n - (n % 4);
+  for (let i = 0; i < m; i++)
+    for (let p = 0; p < k; p++) {
+      const w = av[i * k + p] as number;
+      sd.axpy(oOff + 4 * i * n, bOff + 4 * p * n, w, n4);
+      for (let q = n4; q < n; q++)
+        ov[i * n + q] = (ov[i * n + q] as number) + w * (bv[p * n + q] as number);
+    }
+  return out;
+}
 
 /** Σ_p x[xo + p]·y[yo + p] over `len` terms, four float64 accumulators. */
 function dot(x: Float32Array, xo: number, y: Float32Array, yo: number, len: number): number {
@@ -197,7 +269,7 @@ export function transposeFixMatMul(): KernelFunc | undefined {
     const at = attrs?.['transposeA'] === true;
     const bt = attrs?.['transposeB'] === true;
     const be = backend as BackendWasm;
-    const gram = gramMatMul(be, a, b, at, bt);
+    const gram = gramMatMul(be, a, b, at, bt) ?? skinnyMatMul(be, a, b, at, bt);
     if (gram !== undefined) return gram;
     if (!at && !bt) return matMul.kernelFunc({ inputs, backend, ...(attrs ? { attrs } : {}) });
     const temps: TensorInfo[] = [];
