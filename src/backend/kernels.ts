@@ -119,12 +119,30 @@ const size = (x: TensorInfo): number => tf.util.sizeFromShape(x.shape);
 const GRAM_MIN_INNER = 1 << 14;
 
 /**
+ * `m`, `k`, `n` of `A·B` (`bt`: `A·Bᵀ`) for two rank-2 float32 operands, A untransposed; undefined
+ * for any other product (batched, other dtypes, other transpose flags).
+ */
+function float32Product(
+  a: TensorInfo,
+  b: TensorInfo,
+  at: boolean,
+  bt: boolean,
+  wantBt: boolean,
+): { m: number; k: number; n: number } | undefined {
+  if (at || bt !== wantBt || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+  if (a.shape.length !== 2 || b.shape.length !== 2) return undefined;
+  const [m, k] = a.shape as [number, number];
+  return { m, k, n: b.shape[wantBt ? 0 : 1] as number };
+}
+
+/**
  * Gram products `A·Bᵀ` with at most 16×16 outputs and a long inner dimension (the engine's
  * Gramian `J·Jᵀ` of a `[K, D]` Jacobian block), computed as M·N dot products of contiguous rows
  * on the wasm heap with float64 products and accumulators (a WebAssembly SIMD kernel,
  * `./simd-kernels.ts`, where the runtime has it), half of them when A and B are the same tensor.
  * Through XNNPACK, `Bᵀ` would first be materialised and then packed as weights on every call (two
- * passes over K·D): ~10 % slower at K = 8, D = 512·1024. Undefined for any other product.
+ * passes over K·D), no faster than a JavaScript loop (~25 ms at K = 8, D = 512·1024); the SIMD
+ * kernel takes ~5 ms. Undefined for any other product.
  */
 function gramMatMul(
   be: BackendWasm,
@@ -133,10 +151,9 @@ function gramMatMul(
   at: boolean,
   bt: boolean,
 ): TensorInfo | undefined {
-  if (at || !bt || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
-  if (a.shape.length !== 2 || b.shape.length !== 2) return undefined;
-  const [m, k] = a.shape as [number, number];
-  const n = b.shape[0] as number;
+  const dims = float32Product(a, b, at, bt, true);
+  if (dims === undefined) return undefined;
+  const { m, k, n } = dims;
   if (m > 16 || n > 16 || k < GRAM_MIN_INNER) return undefined;
   const out = be.makeOutput([m, n], 'float32');
   // Views after makeOutput (allocation can detach earlier views).
@@ -209,10 +226,9 @@ function skinnyMatMul(
   at: boolean,
   bt: boolean,
 ): TensorInfo | undefined {
-  if (at || bt || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
-  if (a.shape.length !== 2 || b.shape.length !== 2) return undefined;
-  const [m, k] = a.shape as [number, number];
-  const n = b.shape[1] as number;
+  const dims = float32Product(a, b, at, bt, false);
+  if (dims === undefined) return undefined;
+  const { m, k, n } = dims;
   if (m > 16 || k > 64 || n < SKINNY_MIN_COLS) return undefined;
   const sd = simdFor(be);
   if (sd === null) return undefined;

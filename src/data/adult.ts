@@ -17,17 +17,9 @@
  */
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { RegistryEntry } from '../registry/types.js';
-import { positiveRate } from './census-income.js';
-import {
-  encodeSeededSplits,
-  encodedDataset,
-  fractionsOf,
-  heldOutOptions,
-  requiredPath,
-} from './file-dataset.js';
+import { heldOutOptions, uciCsvLoader } from './file-dataset.js';
 import type { DataSchema, TaskColumnSchema } from './schema.js';
-import { readTable } from './table.js';
-import type { Dataset, DatasetLoader } from './types.js';
+import type { DatasetLoader } from './types.js';
 
 /** The 15 fields of an Adult line, in file order. */
 export const ADULT_COLUMNS: readonly string[] = [
@@ -120,34 +112,15 @@ const CSV = { header: false, columns: ADULT_COLUMNS, trim: true, comment: '|' } 
 /** Registry factory of `adult`. */
 export function adult(options?: Readonly<Record<string, unknown>>): DatasetLoader {
   const o = validateOptions('adult', adultOptions, options);
-  const trainPath = requiredPath('adult', o, 'trainPath', 'adult.data, plain or .gz');
-  const testPath = o['testPath'] as string | undefined;
-  const base = adultSchema(o['fnlwgt'] as AdultFnlwgt);
-  const schema: DataSchema = {
-    ...base,
-    features: base.features.map((f) =>
-      f.type === 'categorical' ? { ...f, maxVocab: o['maxVocab'] as number } : f,
-    ),
-  };
-  return {
+  return uciCsvLoader({
     id: 'adult',
-    config: o,
-    load: async (seed): Promise<Dataset> => {
-      const train = await readTable(trainPath, schema, { format: 'csv', csv: CSV });
-      const test =
-        testPath !== undefined
-          ? await readTable(testPath, schema, { format: 'csv', csv: CSV })
-          : undefined;
-      const enc = encodeSeededSplits(schema, train, test, fractionsOf(o), seed);
-      const rates = enc.tasks.map((t) => `${t.id} ${positiveRate(enc.train, t.id)}`).join(', ');
-      const files = `${train.n} rows × ${ADULT_COLUMNS.length} fields in ${trainPath}${test !== undefined ? `, ${test.n} in ${testPath}` : ''}`;
-      return encodedDataset(enc, {
-        id: 'adult',
-        description: `UCI Adult, income / never_married: ${files}; training positives: ${rates}`,
-        provenance: `user-supplied UCI Adult files (${files}), seed ${seed}`,
-      });
-    },
-  };
+    options: o,
+    schema: adultSchema(o['fnlwgt'] as AdultFnlwgt),
+    csv: CSV,
+    trainFile: 'adult.data, plain or .gz',
+    title: 'UCI Adult, income / never_married',
+    source: 'UCI Adult',
+  });
 }
 
 /** Registry entry of `adult`. */

@@ -27,16 +27,9 @@
  */
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { RegistryEntry } from '../registry/types.js';
-import {
-  encodeSeededSplits,
-  encodedDataset,
-  fractionsOf,
-  heldOutOptions,
-  requiredPath,
-} from './file-dataset.js';
+import { heldOutOptions, uciCsvLoader } from './file-dataset.js';
 import type { DataSchema, TaskColumnSchema } from './schema.js';
-import { readTable } from './table.js';
-import type { Dataset, DataSplit, DatasetLoader } from './types.js';
+import type { DatasetLoader } from './types.js';
 
 /** The 42 fields of a Census-Income (KDD) line, in file order. */
 export const CENSUS_COLUMNS: readonly string[] = [
@@ -167,58 +160,19 @@ export const censusIncomeOptions: OptionsSchema = {
 
 const CSV = { header: false, columns: CENSUS_COLUMNS, trim: true } as const;
 
-/** Positive rate of a binary task over the labelled rows of a split, as a percentage string. */
-export function positiveRate(split: DataSplit, task: string): string {
-  const y = split.labels[task];
-  const m = split.masks?.[task];
-  if (y === undefined) return 'n/a';
-  let pos = 0;
-  let n = 0;
-  for (let i = 0; i < split.n; i++) {
-    if (m !== undefined && m[i] === 0) continue;
-    n++;
-    pos += y[i] as number;
-  }
-  return n > 0 ? `${((100 * pos) / n).toFixed(1)} %` : 'n/a';
-}
-
 /** Registry factory of `census-income`. */
 export function censusIncome(options?: Readonly<Record<string, unknown>>): DatasetLoader {
   const o = validateOptions('census-income', censusIncomeOptions, options);
-  const trainPath = requiredPath(
-    'census-income',
-    o,
-    'trainPath',
-    'census-income.data, plain or .gz',
-  );
-  const testPath = o['testPath'] as string | undefined;
   const group = o['taskGroup'] as 1 | 2;
-  const base = censusSchema(group, o['useInstanceWeight'] === true);
-  const schema: DataSchema = {
-    ...base,
-    features: base.features.map((f) =>
-      f.type === 'categorical' ? { ...f, maxVocab: o['maxVocab'] as number } : f,
-    ),
-  };
-  return {
+  return uciCsvLoader({
     id: 'census-income',
-    config: o,
-    load: async (seed): Promise<Dataset> => {
-      const train = await readTable(trainPath, schema, { format: 'csv', csv: CSV });
-      const test =
-        testPath !== undefined
-          ? await readTable(testPath, schema, { format: 'csv', csv: CSV })
-          : undefined;
-      const enc = encodeSeededSplits(schema, train, test, fractionsOf(o), seed);
-      const rates = enc.tasks.map((t) => `${t.id} ${positiveRate(enc.train, t.id)}`).join(', ');
-      const files = `${train.n} rows × ${CENSUS_COLUMNS.length} fields in ${trainPath}${test !== undefined ? `, ${test.n} in ${testPath}` : ''}`;
-      return encodedDataset(enc, {
-        id: 'census-income',
-        description: `Census-Income (KDD), task group ${group}: ${files}; training positives: ${rates}`,
-        provenance: `user-supplied UCI Census-Income (KDD) files (${files}), seed ${seed}`,
-      });
-    },
-  };
+    options: o,
+    schema: censusSchema(group, o['useInstanceWeight'] === true),
+    csv: CSV,
+    trainFile: 'census-income.data, plain or .gz',
+    title: `Census-Income (KDD), task group ${group}`,
+    source: 'UCI Census-Income (KDD)',
+  });
 }
 
 /** Registry entry of `census-income`. */

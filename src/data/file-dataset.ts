@@ -1,6 +1,6 @@
 /**
  * From read tables to a {@link Dataset}, shared by the file loaders (`tabular-file`, the embedded
- * sets, Census-Income, Ali-CCP, AliExpress): the seeded split of a training table (optionally with
+ * sets, Census-Income, Adult, Ali-CCP, AliExpress): the seeded split of a training table (optionally with
  * a separate test table), the encoding fitted on its training rows, the assembled data set, and
  * the options every loader of user-supplied files takes.
  */
@@ -10,8 +10,8 @@ import { createRng } from '../core/rng.js';
 import { encodeSplits, type EncodedData } from './encode.js';
 import type { DataSchema } from './schema.js';
 import { allRows, seededSplit, type SplitFractions } from './split.js';
-import type { ColumnTable } from './table.js';
-import type { Dataset } from './types.js';
+import { readTable, type ColumnTable, type CsvTableOptions } from './table.js';
+import type { Dataset, DatasetLoader, DataSplit } from './types.js';
 
 /**
  * Splits `train` with `seededSplit(n, fractions, createRng(seed))` and encodes the splits. With a
@@ -111,4 +111,71 @@ export function requiredPath(
     );
   }
   return path;
+}
+
+/** Positive rate of a binary task over the labelled rows of a split, as a percentage string. */
+export function positiveRate(split: DataSplit, task: string): string {
+  const y = split.labels[task];
+  const m = split.masks?.[task];
+  if (y === undefined) return 'n/a';
+  let pos = 0;
+  let n = 0;
+  for (let i = 0; i < split.n; i++) {
+    if (m !== undefined && m[i] === 0) continue;
+    n++;
+    pos += y[i] as number;
+  }
+  return n > 0 ? `${((100 * pos) / n).toFixed(1)} %` : 'n/a';
+}
+
+/** What {@link uciCsvLoader} needs to know about one UCI data set. */
+export interface UciCsvSpec {
+  readonly id: string;
+  /** Validated options (`trainPath`, `testPath`, `maxVocab` and the held-out fractions). */
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly schema: DataSchema;
+  /** Headerless CSV layout: column names in file order, plus trimming and comment lines. */
+  readonly csv: CsvTableOptions & { readonly columns: readonly string[] };
+  /** The training file the user gives a copy of, e.g. `adult.data, plain or .gz`. */
+  readonly trainFile: string;
+  /** Start of the description, e.g. `UCI Adult, income / never_married`. */
+  readonly title: string;
+  /** Who made the files, for the provenance line, e.g. `UCI Adult`. */
+  readonly source: string;
+}
+
+/**
+ * A loader of a user-supplied UCI data set in its original headerless CSV files (a training file
+ * and an optional test file; Census-Income, Adult): categorical features capped at `maxVocab`
+ * values, seeded splits, and a description with the row counts and each task's training
+ * positive rate (these sets are imbalanced; the counts are reported, never asserted).
+ */
+export function uciCsvLoader(spec: UciCsvSpec): DatasetLoader {
+  const o = spec.options;
+  const trainPath = requiredPath(spec.id, o, 'trainPath', spec.trainFile);
+  const testPath = o['testPath'] as string | undefined;
+  const schema: DataSchema = {
+    ...spec.schema,
+    features: spec.schema.features.map((f) =>
+      f.type === 'categorical' ? { ...f, maxVocab: o['maxVocab'] as number } : f,
+    ),
+  };
+  const read = (path: string): Promise<ColumnTable> =>
+    readTable(path, schema, { format: 'csv', csv: spec.csv });
+  return {
+    id: spec.id,
+    config: o,
+    load: async (seed): Promise<Dataset> => {
+      const train = await read(trainPath);
+      const test = testPath !== undefined ? await read(testPath) : undefined;
+      const enc = encodeSeededSplits(schema, train, test, fractionsOf(o), seed);
+      const rates = enc.tasks.map((t) => `${t.id} ${positiveRate(enc.train, t.id)}`).join(', ');
+      const files = `${train.n} rows × ${spec.csv.columns.length} fields in ${trainPath}${test !== undefined ? `, ${test.n} in ${testPath}` : ''}`;
+      return encodedDataset(enc, {
+        id: spec.id,
+        description: `${spec.title}: ${files}; training positives: ${rates}`,
+        provenance: `user-supplied ${spec.source} files (${files}), seed ${seed}`,
+      });
+    },
+  };
 }
