@@ -17,7 +17,7 @@
  */
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { RegistryEntry } from '../registry/types.js';
-import { heldOutOptions, uciCsvLoader } from './file-dataset.js';
+import { uciCsvLoader, uciFileOptions } from './file-dataset.js';
 import type { DataSchema, TaskColumnSchema } from './schema.js';
 import type { DatasetLoader } from './types.js';
 
@@ -88,24 +88,18 @@ export function adultSchema(fnlwgt: AdultFnlwgt): DataSchema {
 }
 
 /** Options of `adult`. */
-export const adultOptions: OptionsSchema = {
-  trainPath: { type: 'string', description: 'path of adult.data (or .gz); required' },
-  testPath: { type: 'string', description: 'path of adult.test (or .gz); optional' },
-  fnlwgt: {
-    type: 'enum',
-    values: ['drop', 'weight', 'feature'],
-    default: 'drop',
-    description:
-      'the census sampling weight fnlwgt: drop it, use it as the row weight, or as a numeric feature',
+export const adultOptions: OptionsSchema = uciFileOptions(
+  { train: 'adult.data', test: 'adult.test' },
+  {
+    fnlwgt: {
+      type: 'enum',
+      values: ['drop', 'weight', 'feature'],
+      default: 'drop',
+      description:
+        'the census sampling weight fnlwgt: drop it, use it as the row weight, or as a numeric feature',
+    },
   },
-  maxVocab: {
-    type: 'integer',
-    default: 1000,
-    min: 1,
-    description: 'keep at most this many values per categorical column',
-  },
-  ...heldOutOptions('testPath'),
-};
+);
 
 const CSV = { header: false, columns: ADULT_COLUMNS, trim: true, comment: '|' } as const;
 

@@ -27,7 +27,7 @@
  */
 import { validateOptions, type OptionsSchema } from '../core/options.js';
 import type { RegistryEntry } from '../registry/types.js';
-import { heldOutOptions, uciCsvLoader } from './file-dataset.js';
+import { uciCsvLoader, uciFileOptions } from './file-dataset.js';
 import type { DataSchema, TaskColumnSchema } from './schema.js';
 import type { DatasetLoader } from './types.js';
 
@@ -134,29 +134,23 @@ export function censusSchema(group: 1 | 2, useInstanceWeight: boolean): DataSche
 }
 
 /** Options of `census-income`. */
-export const censusIncomeOptions: OptionsSchema = {
-  trainPath: { type: 'string', description: 'path of census-income.data (or .gz); required' },
-  testPath: { type: 'string', description: 'path of census-income.test (or .gz); optional' },
-  taskGroup: {
-    type: 'integer',
-    default: 1,
-    min: 1,
-    max: 2,
-    description: 'MMoE task group: 1 = income + never_married, 2 = college + never_married',
+export const censusIncomeOptions: OptionsSchema = uciFileOptions(
+  { train: 'census-income.data', test: 'census-income.test' },
+  {
+    taskGroup: {
+      type: 'integer',
+      default: 1,
+      min: 1,
+      max: 2,
+      description: 'MMoE task group: 1 = income + never_married, 2 = college + never_married',
+    },
+    useInstanceWeight: {
+      type: 'boolean',
+      default: false,
+      description: 'use the instance weight column as the per-row weight (never a feature)',
+    },
   },
-  useInstanceWeight: {
-    type: 'boolean',
-    default: false,
-    description: 'use the instance weight column as the per-row weight (never a feature)',
-  },
-  maxVocab: {
-    type: 'integer',
-    default: 1000,
-    min: 1,
-    description: 'keep at most this many values per categorical column',
-  },
-  ...heldOutOptions('testPath'),
-};
+);
 
 const CSV = { header: false, columns: CENSUS_COLUMNS, trim: true } as const;
 

@@ -128,6 +128,28 @@ export function positiveRate(split: DataSplit, task: string): string {
   return n > 0 ? `${((100 * pos) / n).toFixed(1)} %` : 'n/a';
 }
 
+/**
+ * The options every {@link uciCsvLoader} takes: the two file paths (`files` names them in the
+ * descriptions), `maxVocab`, the held-out fractions, and the data set's own options (`own`).
+ */
+export function uciFileOptions(
+  files: { readonly train: string; readonly test: string },
+  own: OptionsSchema,
+): OptionsSchema {
+  return {
+    trainPath: { type: 'string', description: `path of ${files.train} (or .gz); required` },
+    testPath: { type: 'string', description: `path of ${files.test} (or .gz); optional` },
+    ...own,
+    maxVocab: {
+      type: 'integer',
+      default: 1000,
+      min: 1,
+      description: 'keep at most this many values per categorical column',
+    },
+    ...heldOutOptions('testPath'),
+  };
+}
+
 /** What {@link uciCsvLoader} needs to know about one UCI data set. */
 export interface UciCsvSpec {
   readonly id: string;
