@@ -350,11 +350,11 @@ export function recordForwardSharded(
   const k = vars.tasks.length;
   const losses = Float64Array.from(local.lossVector.dataSync(), (x, t) => x * shares[0]!.tasks[t]!);
   const labelled = Float64Array.from(local.labelled.dataSync());
-  let failure: unknown;
+  let failure: { worker: number; message: FromShard } | undefined;
   for (let i = 0; i < nw; i++) {
     const m = pool.receive(i);
     if (m.type !== 'forward') {
-      failure ??= m;
+      failure ??= { worker: i, message: m };
       continue;
     }
     for (let t = 0; t < k; t++) {
@@ -370,7 +370,7 @@ export function recordForwardSharded(
   };
   if (failure !== undefined) {
     release();
-    fail(0, failure as FromShard, 'forward');
+    fail(failure.worker, failure.message, 'forward');
   }
   const lossScalars = Array.from(losses, (x) => tf.scalar(x));
   const lossVector = tf.tensor1d(Float32Array.from(losses));
@@ -407,11 +407,11 @@ export function recordForwardSharded(
         tf.dispose(Object.values(localReq.features ?? {}));
     }
     const parts: Record<string, tf.Tensor>[] = [mineOut];
-    let bad: FromShard | undefined;
+    let bad: { worker: number; message: FromShard } | undefined;
     for (let i = 0; i < nw; i++) {
       const m = pool.receive(i);
       if (m.type !== 'serve') {
-        bad ??= m;
+        bad ??= { worker: i, message: m };
         continue;
       }
       parts.push(
@@ -421,7 +421,7 @@ export function recordForwardSharded(
       );
     }
     try {
-      if (bad !== undefined) fail(0, bad, req.op);
+      if (bad !== undefined) fail(bad.worker, bad.message, req.op);
       return tf.tidy(() => {
         const out: Record<string, tf.Tensor> = {};
         for (const key of Object.keys(mineOut)) {
