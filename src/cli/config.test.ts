@@ -63,7 +63,13 @@ describe('parseRunConfig', () => {
       architecture: { id: 'shared-bottom', hidden: 64 },
       method: { id: 'ew' },
       optimizer: { id: 'adam', learningRate: 0.001 },
-      engine: { mode: 'params', jacobianEvery: 1, onNonFinite: 'throw', threads: 1 },
+      engine: {
+        mode: 'params',
+        jacobianEvery: 1,
+        onNonFinite: 'throw',
+        threads: 1,
+        autodiff: 'tape',
+      },
       epochs: 3,
       batchSize: 256,
       seed: 0,
@@ -90,6 +96,7 @@ describe('parseRunConfig', () => {
       jacobianEvery: 2,
       onNonFinite: 'skip',
       threads: 1,
+      autodiff: 'tape',
     });
     expect(c.regularizers).toEqual([{ id: 'ortho-reg', options: { weight: 0.5 } }]);
     expect(c.extraOptimizer).toEqual({ id: 'adam', options: { learningRate: 0.01 } });
@@ -103,7 +110,7 @@ describe('parseRunConfig', () => {
     ],
     [
       { engine: { modee: 'params' } },
-      'run.json: unknown key `engine.modee`; allowed keys in `engine`: mode, jacobianEvery, onNonFinite, threads',
+      'run.json: unknown key `engine.modee`; allowed keys in `engine`: mode, jacobianEvery, onNonFinite, threads, autodiff',
     ],
     [
       { engine: { mode: 'both' } },
@@ -135,6 +142,10 @@ describe('parseRunConfig', () => {
       'run.json: `regularizers[0]`: ortho-reg: option `weight` must be ≥ 0, got -1',
     ],
     [{ engine: { threads: 0 } }, 'run.json: `engine.threads` must be an integer ≥ 1, got 0'],
+    [
+      { engine: { autodiff: 'reverse' } },
+      "run.json: `engine.autodiff` must be 'tape' or 'naive', got \"reverse\"",
+    ],
     [
       { extraOptimizer: { id: 'ew' } },
       "run.json: `extraOptimizer.id`: 'ew' is a loss-weighting, not an optimizer (run `manytask list --kind optimizer`)",

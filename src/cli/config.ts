@@ -45,6 +45,12 @@ export interface EngineConfig {
   readonly onNonFinite: 'throw' | 'skip';
   /** Compute threads: 1, or data-parallel steps on the main thread and `threads − 1` workers. */
   readonly threads: number;
+  /**
+   * How per-task gradients are taken: `tape` (one recorded forward, back-propagated per request)
+   * or `naive` (`tf.variableGrads`, one forward per request: the slow reference the tape is tested
+   * against).
+   */
+  readonly autodiff: 'tape' | 'naive';
 }
 
 /** A validated run configuration. */
@@ -80,7 +86,7 @@ export const RUN_DEFAULTS = {
   architecture: 'shared-bottom',
   method: 'ew',
   optimizer: 'adam',
-  engine: { mode: 'params', jacobianEvery: 1, onNonFinite: 'throw', threads: 1 },
+  engine: { mode: 'params', jacobianEvery: 1, onNonFinite: 'throw', threads: 1, autodiff: 'tape' },
   epochs: 3,
   batchSize: 256,
   seed: 0,
@@ -104,7 +110,7 @@ const TOP_KEYS = [
   'lossWeighting',
   'extraOptimizer',
 ] as const;
-const ENGINE_KEYS = ['mode', 'jacobianEvery', 'onNonFinite', 'threads'] as const;
+const ENGINE_KEYS = ['mode', 'jacobianEvery', 'onNonFinite', 'threads', 'autodiff'] as const;
 
 /** Where each value came from, for error messages: a file, or the flag that set it. */
 export interface ConfigOrigin {
@@ -304,6 +310,11 @@ export function parseRunConfig(raw: unknown, registry: Registry, origin: ConfigO
     or(engineRaw['threads'], RUN_DEFAULTS.engine.threads),
     1,
   );
+  const autodiff = or(engineRaw['autodiff'], RUN_DEFAULTS.engine.autodiff);
+  if (autodiff !== 'tape' && autodiff !== 'naive')
+    throw new ConfigError(
+      `${where(origin, 'engine.autodiff')} must be 'tape' or 'naive', got ${describe(autodiff)}`,
+    );
   if (threads > 64)
     throw new ConfigError(`${where(origin, 'engine.threads')} must be at most 64, got ${threads}`);
   if (threads > 1 && regularizers.length > 0)
@@ -366,6 +377,7 @@ export function parseRunConfig(raw: unknown, registry: Registry, origin: ConfigO
       ),
       onNonFinite,
       threads,
+      autodiff,
     },
     ...(lossWeighting !== undefined ? { lossWeighting } : {}),
     regularizers,

@@ -296,7 +296,11 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
   let pool: ShardPool | undefined;
   try {
     if (config.engine.threads > 1)
-      pool = await createShardPool({ threads: config.engine.threads, model });
+      pool = await createShardPool({
+        threads: config.engine.threads,
+        model,
+        engine: config.engine.autodiff,
+      });
     trainer = createTrainer({
       ...(pool !== undefined ? { parallel: pool } : {}),
       model,
@@ -319,6 +323,7 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
         registry.create<Regularizer>(r.id, r.options, 'regularizer'),
       ),
       onNonFinite: config.engine.onNonFinite,
+      engine: config.engine.autodiff,
       train: dataset.train,
       batchSize: config.batchSize,
       epochs: config.epochs,
