@@ -11,6 +11,7 @@ export default tseslint.config(
       'data/**',
       'bench/results/**',
       'tmp/**',
+      'docs-api/**',
     ],
   },
   ...tseslint.configs.strict,

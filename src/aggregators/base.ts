@@ -21,10 +21,10 @@ import type { ConfiguredWeighting } from '../weightings/base.js';
  * exposes `weighting` so the engine can skip the Jacobian on its cheap paths (features mode,
  * `jacobianEvery`).
  *
- * @param weighting - the G → w map (its `id` becomes the aggregator's id).
- * @param traits - the declared traits, checked by the conformance suite.
- * @param config - the JSON options such that `registry.create(id, config)` rebuilds it; by default
- *   the weighting's own validated options (a {@link ConfiguredWeighting}).
+ * Arguments: `weighting`, the G → w map (its `id` becomes the aggregator's id); `traits`, the
+ * declared traits, checked by the conformance suite; `config`, the JSON options such that
+ * `registry.create(id, config)` rebuilds it, by default the weighting's own validated options (a
+ * {@link ConfiguredWeighting}).
  */
 export function fromWeighting<S>(
   weighting: ConfiguredWeighting<S>,

@@ -1,6 +1,13 @@
 /** Public API of `aggregators`. */
 export {};
-export { fromWeighting, LINEAR_TRAITS } from './base.js';
+export {
+  fromWeighting,
+  fromWeightingPerGroup,
+  blockGroups,
+  LINEAR_TRAITS,
+  type BlockGrouping,
+  type PerGroupState,
+} from './base.js';
 export { mean, meanEntry } from './mean.js';
 export { sum, sumEntry } from './sum.js';
 export { constant, constantEntry } from './constant.js';

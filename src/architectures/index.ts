@@ -78,6 +78,7 @@ export {
   categoricalRows,
   checkInputs,
   checkInputSpec,
+  resolveConvKernels,
   ENCODER_DEFAULTS,
   ENCODER_SCHEMA,
   type EncoderOptions,

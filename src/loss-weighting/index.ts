@@ -10,4 +10,4 @@ export { imtlL, imtlLEntry, imtlLSpec, type ImtlLOptions, type ImtlLState } from
 export { pbi, pbiEntry, type PbiOptions } from './pbi.js';
 export { cosmos, cosmosEntry, type CosmosOptions } from './cosmos.js';
 export { si, siEntry, type SiOptions } from './si.js';
-export type { LearnedScaleState } from './learned-scales.js';
+export type { LearnedScaleState, LearnedScaleSpec } from './learned-scales.js';

@@ -62,7 +62,7 @@ export function primaryMetric(kind: TaskKind): string {
   return kind === 'binary' ? 'auc' : kind === 'multiclass' ? 'accuracy' : 'mse';
 }
 
-interface Point {
+export interface Point {
   readonly x: number;
   readonly y: number;
 }

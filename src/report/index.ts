@@ -19,7 +19,15 @@ export {
   statMetrics,
   summarizeMethod,
 } from './summary.js';
-export { buildCharts, downsample, primaryMetric, renderSvg, type ChartSpec } from './charts.js';
+export {
+  buildCharts,
+  downsample,
+  primaryMetric,
+  renderSvg,
+  MAX_POINTS,
+  type ChartSpec,
+  type Point,
+} from './charts.js';
 export {
   escapeHtml,
   formatNumber,

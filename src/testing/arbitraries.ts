@@ -59,7 +59,7 @@ export function orthonormalColumns(a: Float64Array, n: number, m: number): Float
  * Matrices of a given rank: U·diag(s)·Vᵀ with U (rows×r), V (cols×r) orthonormal and singular
  * values s ∈ [0.1, 1]·scale (so the condition number stays ≤ 10 and tests can use fixed tolerances).
  *
- * The factors are Gaussian draws from a seeded {@link Rng} (fast-check picks the seed), as torchjd's
+ * The factors are Gaussian draws from a seeded `Rng` (fast-check picks the seed), as torchjd's
  * samplers: fast-check's own doubles favour 0, ±1 and denormals, which makes the factors
  * axis-aligned and the matrices full of exact ties — edge cases that discontinuous methods (Krum,
  * sign rules) legitimately resolve differently under rounding.

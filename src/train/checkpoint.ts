@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, DataError, ShapeError } from '../core/errors.js';
 import type { MtlModel } from '../core/model.js';
-import { deserializeState, serializeState, type Buffer } from './state.js';
+import { deserializeState, serializeState, type StateBuffer } from './state.js';
 
 /** Format tag and version of {@link Checkpoint}. */
 export const CHECKPOINT_FORMAT = 'manytask-checkpoint';
@@ -22,7 +22,7 @@ export interface Checkpoint {
   readonly version: number;
   /** JSON-compatible content; `{ $tensor: i }` / `{ $array: i }` refer to `buffers[i]`. */
   readonly json: CheckpointJson;
-  readonly buffers: readonly Buffer[];
+  readonly buffers: readonly StateBuffer[];
 }
 
 /** The JSON part of a checkpoint. */
@@ -75,7 +75,7 @@ export function captureCheckpoint(
   meta: CheckpointMeta,
   state: unknown,
 ): Checkpoint {
-  const buffers: Buffer[] = [];
+  const buffers: StateBuffer[] = [];
   const vars = modelVariableList(model);
   const variables = vars.map((v) => ({ name: v.name, value: serializeState(v, buffers).json }));
   const s = serializeState(state, buffers);
@@ -155,7 +155,7 @@ const MAGIC = 'MTCKPT01';
 const KINDS = { f32: Float32Array, f64: Float64Array, i32: Int32Array, u8: Uint8Array } as const;
 type Kind = keyof typeof KINDS;
 
-function kindOf(b: Buffer): Kind {
+function kindOf(b: StateBuffer): Kind {
   if (b instanceof Float32Array) return 'f32';
   if (b instanceof Float64Array) return 'f64';
   if (b instanceof Int32Array) return 'i32';

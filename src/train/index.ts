@@ -51,6 +51,7 @@ export {
   disposeState,
   serializeState,
   type SerializedState,
+  type StateBuffer,
 } from './state.js';
 export {
   createShardPool,

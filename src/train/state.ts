@@ -39,12 +39,12 @@ export function disposeState(x: unknown): void {
 }
 
 /** Binary payloads of a serialised state, referenced from the JSON by index. */
-export type Buffer = Float32Array | Float64Array | Int32Array | Uint8Array;
+export type StateBuffer = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /** A serialised state tree: JSON-compatible value plus the binary buffers it references. */
 export interface SerializedState {
   readonly json: unknown;
-  readonly buffers: Buffer[];
+  readonly buffers: StateBuffer[];
 }
 
 type Marker =
@@ -67,7 +67,7 @@ function typedKind(x: ArrayBufferView): string {
  * copied; non-finite numbers are tagged (JSON has no NaN). Objects must be plain (no classes,
  * functions or cycles).
  */
-export function serializeState(x: unknown, buffers: Buffer[] = []): SerializedState {
+export function serializeState(x: unknown, buffers: StateBuffer[] = []): SerializedState {
   const walk = (v: unknown, path: string): unknown => {
     if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
     if (typeof v === 'number') {
@@ -92,7 +92,7 @@ export function serializeState(x: unknown, buffers: Buffer[] = []): SerializedSt
     }
     if (ArrayBuffer.isView(v)) {
       const kind = typedKind(v);
-      buffers.push((v as Buffer).slice());
+      buffers.push((v as StateBuffer).slice());
       return { $array: buffers.length - 1, kind } as Marker;
     }
     if (Array.isArray(v)) return v.map((e, i) => walk(e, `${path}[${i}]`));
@@ -120,8 +120,8 @@ export function serializeState(x: unknown, buffers: Buffer[] = []): SerializedSt
 }
 
 /** Rebuilds a state tree; tensors are created anew (owned by the caller). */
-export function deserializeState(json: unknown, buffers: readonly Buffer[]): unknown {
-  const buffer = (i: number): Buffer => {
+export function deserializeState(json: unknown, buffers: readonly StateBuffer[]): unknown {
+  const buffer = (i: number): StateBuffer => {
     const b = buffers[i];
     if (b === undefined) {
       throw new DataError(

@@ -25,7 +25,12 @@ export { dualprojWeighting, dualprojSchema, type DualprojOptions } from './dualp
 export { prepareGramian, projectWeights, type DualConeOptions } from './dual-cone.js';
 export { cagradWeighting, cagradSchema, type CagradOptions } from './cagrad.js';
 export { imtlGWeighting, imtlGSchema } from './imtl-g.js';
-export { alignedMtlWeighting, alignedMtlSchema, type AlignedMtlOptions } from './aligned-mtl.js';
+export {
+  alignedMtlWeighting,
+  alignedMtlSchema,
+  type AlignedMtlOptions,
+  type AlignedScaleMode,
+} from './aligned-mtl.js';
 export {
   nashMtlWeighting,
   nashMtlSchema,
@@ -37,7 +42,11 @@ export { fairgradWeighting, type FairgradOptions } from './fairgrad.js';
 export { krumWeighting, type KrumOptions } from './krum.js';
 export { modoWeighting, type ModoOptions, type ModoState } from './modo.js';
 export { sdmgradWeighting, type SdmgradOptions, type SdmgradState } from './sdmgrad.js';
-export { crMogmWeighting, type CrMogmState } from './cr-mogm.js';
+export {
+  crMogmWeighting,
+  type CrMogmState,
+  type CrMogmOptions as CrMogmWeightingOptions,
+} from './cr-mogm.js';
 export { gradnormWeighting, type GradnormOptions, type GradnormState } from './gradnorm.js';
 export { imtlWeighting, type ImtlOptions, type ImtlState } from './imtl.js';
 export {
