@@ -37,6 +37,19 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware promise rules: an un-awaited promise in the training loop, the CLI or a worker
+    // protocol loses errors or reorders writes.
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  {
     files: ['src/linalg/**/*.ts', 'src/core/**/*.ts', 'src/weightings/**/*.ts'],
     ignores: ['**/*.test.ts', '**/*.test-prop.ts'],
     rules: {
