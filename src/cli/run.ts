@@ -1,5 +1,5 @@
 /** CLI dispatch and error → exit-code mapping (separate from main.ts so tests can call it). */
-import { MtlError } from '../core/errors.js';
+import { ConfigError, MtlError } from '../core/errors.js';
 import { commands } from './commands/index.js';
 import type { CliIo } from './commands/types.js';
 
@@ -23,6 +23,19 @@ export function exitCodeFor(err: unknown): number {
   return 1;
 }
 
+/**
+ * A flag `node:util`'s `parseArgs` rejected (a plain `TypeError` with an `ERR_PARSE_ARGS_*` code)
+ * as the usage error it is (exit code 2), with the hint for a value that starts with '-'.
+ */
+function usageError(name: string, argv: readonly string[], err: unknown): ConfigError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (!(err instanceof Error) || typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS'))
+    return undefined;
+  const i = argv.findIndex((a, j) => j > 0 && /^-\d/.test(a));
+  const hint = i > 0 ? ` (a value starting with '-' needs '=': use ${argv[i - 1]}=${argv[i]})` : '';
+  return new ConfigError(`${err.message.split('\n')[0]}${hint} (run \`manytask ${name} --help\`)`);
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
@@ -43,7 +56,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   try {
     return await cmd.run(rest, io);
-  } catch (err) {
+  } catch (thrown) {
+    const err = usageError(name, rest, thrown) ?? thrown;
     if (err instanceof MtlError) {
       io.stderr(`manytask ${name}: ${err.message}\n`);
     } else {

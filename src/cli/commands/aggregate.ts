@@ -118,25 +118,19 @@ export const aggregateCommand: Command = {
     `Example: manytask aggregate --method upgrad --jacobian ${EXAMPLE} --json`,
   ].join('\n'),
   async run(argv, io) {
-    let values: Record<string, string | boolean | undefined>;
-    try {
-      ({ values } = parseArgs({
-        args: [...argv],
-        options: {
-          method: { type: 'string' },
-          jacobian: { type: 'string' },
-          options: { type: 'string' },
-          losses: { type: 'string' },
-          seed: { type: 'string' },
-          json: { type: 'boolean', default: false },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      const msg = err instanceof Error ? err.message : String(err);
-      throw new ConfigError(`${msg.split('\n')[0]} (run \`manytask aggregate --help\`)`);
-    }
+    const { values } = parseArgs({
+      args: [...argv],
+      options: {
+        method: { type: 'string' },
+        jacobian: { type: 'string' },
+        options: { type: 'string' },
+        losses: { type: 'string' },
+        seed: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
     const method = values['method'];
     const jacobianText = values['jacobian'];
     if (typeof method !== 'string' || method === '') {

@@ -123,29 +123,20 @@ export function toyCsv(results: readonly ToyRunResult[]): string {
 }
 
 function parseToyArgs(argv: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...argv],
-      options: {
-        methods: { type: 'string', default: DEFAULT_METHODS },
-        variant: { type: 'string', default: 'cagrad' },
-        iterations: { type: 'string' },
-        inits: { type: 'string' },
-        lr: { type: 'string' },
-        options: { type: 'string' },
-        out: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-      strict: true,
-    });
-  } catch (err) {
-    // node:util throws plain TypeErrors; bad flags are a usage problem (exit code 2).
-    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    const i = argv.findIndex((a, j) => j > 0 && /^-\d/.test(a));
-    const hint =
-      i > 0 ? ` (a value starting with '-' needs '=': use ${argv[i - 1]}=${argv[i]})` : '';
-    throw new ConfigError(`${msg}${hint}; see \`manytask toy --help\``);
-  }
+  return parseArgs({
+    args: [...argv],
+    options: {
+      methods: { type: 'string', default: DEFAULT_METHODS },
+      variant: { type: 'string', default: 'cagrad' },
+      iterations: { type: 'string' },
+      inits: { type: 'string' },
+      lr: { type: 'string' },
+      options: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
 }
 
 export const toyCommand: Command = {

@@ -308,10 +308,12 @@ describe('manytask train (CLI)', () => {
     expect(cap.err()).toBe(`manytask train: ${message}\n`);
   });
 
-  it('rejects an unknown flag', async () => {
+  it('rejects an unknown flag as a usage error (exit 2, one line)', async () => {
     const cap = capture();
-    expect(await runCli(['train', '--epoch', '2'], cap.io)).toBe(1);
-    expect(cap.err()).toMatch(/Unknown option '--epoch'/);
+    expect(await runCli(['train', '--epoch', '2'], cap.io)).toBe(2);
+    expect(cap.err()).toMatch(
+      /^manytask train: Unknown option '--epoch'.*\(run `manytask train --help`\)\n$/,
+    );
   });
 
   it('restrictTasks names a task that is not in the data set', async () => {
