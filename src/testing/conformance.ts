@@ -496,24 +496,12 @@ export function describeAggregatorConformance(
           const pos = fc.double({ min: 0.1, max: 3, noNaN: true });
           fc.assert(
             fc.property(jArb(), cArb, cArb, pos, pos, (m, c1, c2, alpha, beta) => {
-              const a1 = runOnce(
-                agg,
-                scaleRows(m, (i) => c1[i]!),
-                seed,
-                loss,
-              ).d;
-              const a2 = runOnce(
-                agg,
-                scaleRows(m, (i) => c2[i]!),
-                seed,
-                loss,
-              ).d;
-              const mix = runOnce(
-                agg,
-                scaleRows(m, (i) => alpha * c1[i]! + beta * c2[i]!),
-                seed,
-                loss,
-              ).d;
+              // d of the Jacobian with row i scaled by c(i).
+              const dOf = (c: (i: number) => number): number[] =>
+                runOnce(agg, scaleRows(m, c), seed, loss).d;
+              const a1 = dOf((i) => c1[i]!);
+              const a2 = dOf((i) => c2[i]!);
+              const mix = dOf((i) => alpha * c1[i]! + beta * c2[i]!);
               expectClose(
                 mix,
                 a1.map((v, i) => alpha * v + beta * a2[i]!),
