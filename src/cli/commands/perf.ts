@@ -27,7 +27,7 @@ import type { Aggregator, ParamTree, StepContext } from '../../core/types.js';
 import { defaultRegistry } from '../../registry/index.js';
 import type { ArchitectureBuilder } from '../../core/model.js';
 import { gramian, combine, jacobianSpec } from '../../autodiff/gramian.js';
-import { modelVariables, recordForward } from '../../autodiff/jacobian.js';
+import { modelVariables, recordForward, type GradientSession } from '../../autodiff/jacobian.js';
 import { initBackend, type BackendInfo } from '../../backend/init.js';
 import { restoreStockKernels, installWasmOverrides } from '../../backend/kernels.js';
 import { loadBlas } from '../../backend/blas.js';
@@ -325,13 +325,11 @@ async function makeEngine(ctx: MakeContext, variant: Exclude<Variant, 'ew-plain'
           if (v !== undefined) v.assign(tf.sub(v, tf.mul(g, LR)));
         }
     });
-  const session = () => {
+  const session = (): GradientSession => {
     const opts = { forward: { training: true, rng, step }, variables: vars };
-    const s =
-      pool !== undefined
-        ? recordForwardSharded(pool, model, batch, opts)
-        : recordForward(model, batch, opts);
-    return { s, done: () => s.dispose() };
+    return pool !== undefined
+      ? recordForwardSharded(pool, model, batch, opts)
+      : recordForward(model, batch, opts);
   };
   const context = (losses: Float64Array): StepContext => ({
     step,
@@ -342,17 +340,17 @@ async function makeEngine(ctx: MakeContext, variant: Exclude<Variant, 'ew-plain'
   });
   /** One weighted backward (EW, or cached weights between Jacobian refreshes). */
   const weightedStep = (w: Float64Array): void => {
-    const { s, done } = session();
+    const s = session();
     const losses = Float64Array.from(s.lossVector.dataSync());
     const g = s.backward({ lossWeights: w }, ['shared', 'heads', 'extra']);
     sgd(g);
     tf.dispose(Object.values(g));
-    done();
+    s.dispose();
     if (!losses.every(Number.isFinite)) throw new Error('perf: non-finite loss');
   };
   /** Exact Jacobian → UPGrad direction; returns the weights for later cached steps. */
   const jacobianStep = (): Float64Array => {
-    const { s, done } = session();
+    const s = session();
     const losses = Float64Array.from(s.lossVector.dataSync());
     const { jacobian, heads, extra } = s.taskJacobian('params');
     aggState ??= agg.init(jacobianSpec(jacobian));
@@ -361,12 +359,12 @@ async function makeEngine(ctx: MakeContext, variant: Exclude<Variant, 'ew-plain'
     sgd(r.direction, heads, extra);
     tf.dispose([...Object.values(jacobian.blocks), ...Object.values(heads)]);
     tf.dispose([...Object.values(extra), ...Object.values(r.direction)]);
-    done();
+    s.dispose();
     return r.weights ?? cached;
   };
   /** Features mode: K head passes, weights from the features Gramian, one trunk backward. */
   const featuresStep = (): void => {
-    const { s, done } = session();
+    const s = session();
     const losses = Float64Array.from(s.lossVector.dataSync());
     const { jacobian, heads } = s.taskJacobian('features');
     const wr = weighting!.weigh(gramian(jacobian), weightState!, context(losses));
@@ -376,7 +374,7 @@ async function makeEngine(ctx: MakeContext, variant: Exclude<Variant, 'ew-plain'
     sgd(g, heads);
     tf.dispose([...Object.values(jacobian.blocks), ...Object.values(heads)]);
     tf.dispose([...Object.values(d), ...Object.values(g)]);
-    done();
+    s.dispose();
   };
   if (variant === 'features' && weighting === undefined)
     return { unavailable: 'upgrad has no Gramian weighting for the features mode' };
