@@ -1,5 +1,5 @@
 /** Public API of `backend`: backend selection, wasm kernel overrides, optional native BLAS. */
-export { initBackend, backendInfo, activeBlas } from './init.js';
+export { initBackend, backendInfo, activeBlas, sameBackendOptions } from './init.js';
 export type { BackendInfo, BackendOptions, BackendPreference } from './init.js';
 export {
   installWasmOverrides,

@@ -315,3 +315,15 @@ export function backendInfo(): BackendInfo {
 export function activeBlas(): BlasHandle | undefined {
   return current?.info.blas !== undefined ? blasHandle : undefined;
 }
+
+/**
+ * Options that make another thread's {@link initBackend} choose what this thread runs on (the
+ * backend, and the native BLAS when one is active), so that its results match this thread's.
+ */
+export function sameBackendOptions(): BackendOptions {
+  const info = backendInfo();
+  return {
+    prefer: info.name === 'cpu' || info.name === 'tensorflow' ? info.name : 'wasm',
+    blas: info.blas !== undefined ? 'auto' : 'off',
+  };
+}

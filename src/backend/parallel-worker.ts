@@ -3,8 +3,8 @@
  * thread, one program, gradients written into this worker's slot of the shared buffer.
  */
 import { readFileSync } from 'node:fs';
-import { parentPort, type MessagePort } from 'node:worker_threads';
 import { initBackend } from './init.js';
+import { parentPortOf } from './worker-entry.js';
 import {
   reduceSlots,
   shardRanges,
@@ -15,12 +15,7 @@ import {
   type ToWorker,
 } from './parallel.js';
 
-function workerPort(): MessagePort {
-  if (parentPort === null)
-    throw new Error('parallel-worker.js must run in a worker thread (see createDataParallel)');
-  return parentPort;
-}
-const port = workerPort();
+const port = parentPortOf('parallel-worker.js', 'createDataParallel');
 
 let program: ShardProgram | undefined;
 let index = 0;

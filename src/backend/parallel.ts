@@ -15,6 +15,7 @@
  */
 import { ConfigError, MtlError } from '../core/errors.js';
 import type { BackendOptions } from './init.js';
+import { startWorker, type TypedWorker } from './worker-thread.js';
 
 /** Batch arrays as the program sees them: row-major float32, split along the first axis. */
 export type ShardBatch = Readonly<
@@ -187,15 +188,6 @@ export function reduceSlots(
   }
 }
 
-/** Minimal view of `node:worker_threads`' Worker used here. */
-interface WorkerLike {
-  postMessage(m: ToWorker): void;
-  on(event: 'message', f: (m: FromWorker) => void): void;
-  on(event: 'error', f: (e: Error) => void): void;
-  on(event: 'exit', f: (code: number) => void): void;
-  terminate(): Promise<number>;
-}
-
 const sizeOf = (shape: readonly number[]): number => shape.reduce((p, d) => p * d, 1);
 
 /**
@@ -208,10 +200,9 @@ export async function createDataParallel(opts: DataParallelOptions): Promise<Dat
     throw new ConfigError(
       `createDataParallel: option \`workers\` must be an integer in 1..64, got ${String(opts.workers)}`,
     );
-  const { Worker } = await import('node:worker_threads');
   const url = opts.workerUrl ?? new URL('./parallel-worker.js', import.meta.url);
   const moduleUrl = String(opts.program.module);
-  const pool: WorkerLike[] = [];
+  const pool: TypedWorker<ToWorker, FromWorker>[] = [];
   // One pending reply per worker; a worker error or exit rejects it.
   const pending: ({ resolve: (m: FromWorker) => void; reject: (e: Error) => void } | undefined)[] =
     [];
@@ -235,7 +226,7 @@ export async function createDataParallel(opts: DataParallelOptions): Promise<Dat
   };
   let closed = false;
   for (let i = 0; i < opts.workers; i++) {
-    const w = new Worker(url) as unknown as WorkerLike;
+    const w = await startWorker<ToWorker, FromWorker>(url);
     w.on('message', (m) => settle(i, m));
     w.on('error', (e) => settle(i, e));
     w.on('exit', (code) => {

@@ -147,15 +147,24 @@ export function splitToBatch(
   };
 }
 
+/** Every array of a batch-shaped object (a device batch, or its host copy): inputs, targets, masks, row weights. */
+export function batchArrays<T>(b: {
+  readonly inputs: { readonly numeric?: T; readonly categorical?: T; readonly image?: T };
+  readonly targets: Readonly<Record<TaskId, T>>;
+  readonly masks?: Readonly<Record<TaskId, T>>;
+  readonly rowWeights?: T;
+}): T[] {
+  return [
+    ...Object.values(b.inputs).filter((x): x is T => x !== undefined),
+    ...Object.values(b.targets),
+    ...Object.values(b.masks ?? {}),
+    ...(b.rowWeights !== undefined ? [b.rowWeights] : []),
+  ];
+}
+
 /** Disposes every tensor of a batch. */
 export function disposeBatch(batch: Batch): void {
-  const ts: tf.Tensor[] = [
-    ...Object.values(batch.inputs),
-    ...Object.values(batch.targets),
-    ...Object.values(batch.masks ?? {}),
-    ...(batch.rowWeights !== undefined ? [batch.rowWeights] : []),
-  ];
-  tf.dispose(ts);
+  tf.dispose(batchArrays<tf.Tensor>(batch));
 }
 
 /** Options of {@link batchIndices}. */

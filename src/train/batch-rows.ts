@@ -46,21 +46,28 @@ export interface HostBatch {
   readonly size: number;
 }
 
+/** Row ranges `[lo, hi)`. */
+export type RowRanges = readonly (readonly [number, number])[];
+
 /**
- * Rows `[from, from + size)` of `batch` copied to host arrays (one synchronous read per tensor).
- * The arrays own their buffers, so they can be transferred to a worker.
+ * Row ranges of one tensor copied to host arrays, with a single synchronous read. The arrays own
+ * their buffers, so they can be transferred to a worker.
  */
-export function batchToHost(batch: Batch, from: number, size: number): HostBatch {
-  const read = (t: tf.Tensor): HostArray => {
-    const row = t.shape.slice(1).reduce((p, d) => p * d, 1);
-    const all = t.dataSync() as Float32Array | Int32Array;
-    return {
-      data: all.slice(from * row, (from + size) * row),
-      shape: [size, ...t.shape.slice(1)],
-      dtype: t.dtype === 'int32' ? 'int32' : 'float32',
-    };
-  };
-  return mapBatch(batch, read, size);
+export function tensorRowsToHost(t: tf.Tensor, ranges: RowRanges): HostArray[] {
+  const inner = t.shape.slice(1);
+  const row = inner.reduce((p, d) => p * d, 1);
+  const all = t.dataSync() as Float32Array | Int32Array;
+  return ranges.map(([lo, hi]) => ({
+    data: all.slice(lo * row, hi * row),
+    shape: [hi - lo, ...inner],
+    dtype: t.dtype === 'int32' ? 'int32' : 'float32',
+  }));
+}
+
+/** Row ranges of `batch` as host batches (each tensor read once for all ranges). */
+export function batchToHost(batch: Batch, ranges: RowRanges): HostBatch[] {
+  const parts = mapBatch(batch, (t: tf.Tensor) => tensorRowsToHost(t, ranges), batch.size);
+  return ranges.map(([lo, hi], w) => mapBatch(parts, (arrays) => arrays[w]!, hi - lo));
 }
 
 /** A device batch from host arrays (the caller disposes it, e.g. with `disposeBatch`). */

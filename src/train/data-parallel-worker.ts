@@ -5,7 +5,7 @@
  * the message channel and signalled through shared memory (the main thread blocks on it).
  */
 import * as tf from '@tensorflow/tfjs';
-import { parentPort, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { buildModel } from '../architectures/io.js';
 import { relativeName } from '../architectures/params.js';
 import {
@@ -17,17 +17,20 @@ import {
 import type { Batch, MtlModel } from '../core/model.js';
 import { rngFromState } from '../core/rng.js';
 import { initBackend } from '../backend/init.js';
+import { parentPortOf } from '../backend/worker-entry.js';
 import { disposeBatch } from '../data/batches.js';
 import { batchFromHost } from './batch-rows.js';
-import type { FromShard, ToShard, WorkerInit } from './data-parallel.js';
+import type {
+  FromShard,
+  FromShardWorker,
+  ToShard,
+  ToShardWorker,
+  WorkerInit,
+} from './data-parallel.js';
 import { serveShard, type ShardRequest } from './shard.js';
 
-function workerPort(): MessagePort {
-  if (parentPort === null)
-    throw new Error('data-parallel-worker.js must run in a worker thread (see createShardPool)');
-  return parentPort;
-}
-const control = workerPort();
+const control = parentPortOf('data-parallel-worker.js', 'createShardPool');
+const answerPool = (m: FromShardWorker): void => control.postMessage(m);
 
 let port: MessagePort | undefined;
 let signal: Int32Array<ArrayBufferLike> = new Int32Array(1);
@@ -142,10 +145,10 @@ async function init(m: WorkerInit): Promise<void> {
       });
     }
   });
-  control.postMessage({ type: 'ready', backend: tf.getBackend() });
+  answerPool({ type: 'ready', backend: tf.getBackend() });
 }
 
-control.on('message', (m: WorkerInit | { readonly type: 'close' }) => {
+control.on('message', (m: ToShardWorker) => {
   if (m.type === 'close') {
     release();
     model?.dispose();
@@ -154,7 +157,7 @@ control.on('message', (m: WorkerInit | { readonly type: 'close' }) => {
     return;
   }
   init(m).catch((err: unknown) =>
-    control.postMessage({
+    answerPool({
       type: 'error',
       message: err instanceof Error ? err.message : String(err),
     }),

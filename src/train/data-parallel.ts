@@ -23,7 +23,7 @@
  * - a batch with fewer rows than `2 × threads` runs on the main thread alone.
  */
 import * as tf from '@tensorflow/tfjs';
-import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { modelRecipe, type ModelRecipe } from '../architectures/io.js';
 import { relativeName } from '../architectures/params.js';
 import {
@@ -33,13 +33,21 @@ import {
   type SessionOptions,
   type TaskGradients,
 } from '../autodiff/jacobian.js';
-import type { BackendOptions } from '../backend/init.js';
+import { sameBackendOptions, type BackendOptions } from '../backend/init.js';
 import { shardRanges } from '../backend/parallel.js';
+import { startWorker, workerThreads, type TypedWorker } from '../backend/worker-thread.js';
 import { ConfigError, MtlError, ShapeError } from '../core/errors.js';
 import type { Batch, MtlModel } from '../core/model.js';
 import type { RngState } from '../core/rng.js';
 import type { ParamTree } from '../core/types.js';
-import { batchToHost, sliceBatch, type HostArray, type HostBatch } from './batch-rows.js';
+import { batchArrays } from '../data/batches.js';
+import {
+  batchToHost,
+  sliceBatch,
+  tensorRowsToHost,
+  type HostArray,
+  type HostBatch,
+} from './batch-rows.js';
 import {
   isRowBlock,
   serveShard,
@@ -128,14 +136,12 @@ export interface ShardPool {
   dispose(): Promise<void>;
 }
 
-interface WorkerLike {
-  postMessage(m: unknown, transfer?: readonly unknown[]): void;
-  on(event: 'message', f: (m: { type: string; message?: string; backend?: string }) => void): void;
-  on(event: 'error', f: (e: Error) => void): void;
-  on(event: 'exit', f: (code: number) => void): void;
-  unref(): void;
-  terminate(): Promise<number>;
-}
+/** Messages on a worker's own port (set-up and shutdown; steps use the channel). */
+export type ToShardWorker = WorkerInit | { readonly type: 'close' };
+export type FromShardWorker =
+  | { readonly type: 'ready'; readonly backend: string }
+  | { readonly type: 'error'; readonly message: string };
+type ShardWorker = TypedWorker<ToShardWorker, FromShardWorker>;
 
 /**
  * Starts `threads − 1` worker threads, each with a copy of `model` (Node only). Resolves once every
@@ -149,7 +155,7 @@ export async function createShardPool(opts: ShardPoolOptions): Promise<ShardPool
     throw new ConfigError(
       `createShardPool: option \`threads\` must be an integer in 2..64 (the main thread counts as one), got ${String(opts.threads)}`,
     );
-  const { Worker, MessageChannel } = await import('node:worker_threads');
+  const { MessageChannel, receiveMessageOnPort } = await workerThreads();
   const recipe = modelRecipe(opts.model);
   const vars = modelVariables(opts.model);
   const names = [...vars.byName.keys()].map(relativeName);
@@ -163,21 +169,21 @@ export async function createShardPool(opts: ShardPoolOptions): Promise<ShardPool
   const signalSab = new SharedArrayBuffer(4 * n);
   const signal = new Int32Array(signalSab);
   const expected = new Array<number>(n).fill(0);
-  const workers: WorkerLike[] = [];
+  const workers: ShardWorker[] = [];
   const ports: MessagePort[] = [];
   let closed = false;
-  const startOne = (slot: number): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const w = new Worker(url) as unknown as WorkerLike;
-      workers.push(w);
+  const startOne = async (slot: number): Promise<string> => {
+    const w = await startWorker<ToShardWorker, FromShardWorker>(url);
+    workers.push(w);
+    return new Promise((resolve, reject) => {
       const { port1, port2 } = new MessageChannel();
       ports.push(port1);
       w.on('message', (m) => {
-        if (m.type === 'ready') resolve(m.backend ?? '');
+        if (m.type === 'ready') resolve(m.backend);
         else if (m.type === 'error')
           reject(
             new ConfigError(
-              `createShardPool: worker ${slot + 1} could not build model '${recipe.architecture}': ${m.message ?? ''}`,
+              `createShardPool: worker ${slot + 1} could not build model '${recipe.architecture}': ${m.message}`,
             ),
           );
       });
@@ -193,13 +199,14 @@ export async function createShardPool(opts: ShardPoolOptions): Promise<ShardPool
         recipe,
         names,
         engine: opts.engine ?? 'tape',
-        backend: opts.backend ?? { prefer: mainBackend(), blas: 'off' },
+        backend: opts.backend ?? { ...sameBackendOptions(), blas: 'off' },
         port: port2,
         signal: signalSab,
         slot,
       };
       w.postMessage(init, [port2]);
     });
+  };
   let backends: string[];
   try {
     backends = await Promise.all(Array.from({ length: n }, (_, i) => startOne(i)));
@@ -252,11 +259,6 @@ export async function createShardPool(opts: ShardPoolOptions): Promise<ShardPool
   };
 }
 
-function mainBackend(): 'wasm' | 'cpu' | 'tensorflow' {
-  const b = tf.getBackend();
-  return b === 'cpu' || b === 'tensorflow' ? b : 'wasm';
-}
-
 /**
  * Checks that `pool` was built for `model` and that the step's options allow sharding.
  *
@@ -282,11 +284,36 @@ export function checkShardable(
     );
 }
 
-function fail(i: number, m: FromShard, what: string): never {
+/** A worker that answered something other than what was asked (its error message). */
+interface ShardFailure {
+  readonly worker: number;
+  readonly message: FromShard;
+}
+
+function fail({ worker, message: m }: ShardFailure, what: string): never {
   if (m.type !== 'error')
-    throw new MtlError('config', `ShardPool: worker ${i + 1} answered '${m.type}' to ${what}`);
-  const text = `worker ${i + 1}, ${what}: ${m.message}`;
+    throw new MtlError('config', `ShardPool: worker ${worker + 1} answered '${m.type}' to ${what}`);
+  const text = `worker ${worker + 1}, ${what}: ${m.message}`;
   throw m.name === 'ShapeError' ? new ShapeError(text) : new MtlError('config', text);
+}
+
+/**
+ * The answers of kind `type` of the first `n` workers, in worker order, and the first worker that
+ * answered otherwise. Every worker is read, so none is left with an unread answer.
+ */
+function receiveAll<T extends FromShard['type']>(
+  pool: ShardPool,
+  n: number,
+  type: T,
+): { answers: Extract<FromShard, { type: T }>[]; failure?: ShardFailure } {
+  const answers: Extract<FromShard, { type: T }>[] = [];
+  let failure: ShardFailure | undefined;
+  for (let i = 0; i < n; i++) {
+    const m = pool.receive(i);
+    if (m.type === type) answers.push(m as Extract<FromShard, { type: T }>);
+    else failure ??= { worker: i, message: m };
+  }
+  return failure === undefined ? { answers } : { answers, failure };
 }
 
 /**
@@ -320,9 +347,10 @@ export function recordForwardSharded(
     off += v.size;
   }
   const rng = opts.forward.rng.state();
+  const workerRanges = ranges.slice(1);
+  const hosts = batchToHost(batch, workerRanges);
   for (let i = 0; i < nw; i++) {
-    const [lo, hi] = ranges[i + 1]!;
-    const host = batchToHost(batch, lo, hi - lo);
+    const host = hosts[i]!;
     const p = i === nw - 1 ? params : params.slice();
     pool.post(
       i,
@@ -334,7 +362,7 @@ export function recordForwardSharded(
         step: opts.forward.step,
         epoch: opts.epoch ?? 0,
       },
-      [p.buffer, ...hostBuffers(host)],
+      [p.buffer, ...batchArrays(host).map((a) => a.data.buffer as ArrayBuffer)],
     );
   }
   const mine = sliceBatch(batch, 0, ranges[0]![1]);
@@ -350,28 +378,23 @@ export function recordForwardSharded(
   const k = vars.tasks.length;
   const losses = Float64Array.from(local.lossVector.dataSync(), (x, t) => x * shares[0]!.tasks[t]!);
   const labelled = Float64Array.from(local.labelled.dataSync());
-  let failure: { worker: number; message: FromShard } | undefined;
-  for (let i = 0; i < nw; i++) {
-    const m = pool.receive(i);
-    if (m.type !== 'forward') {
-      failure ??= { worker: i, message: m };
-      continue;
-    }
-    for (let t = 0; t < k; t++) {
-      losses[t]! += m.losses[t]! * shares[i + 1]!.tasks[t]!;
-      labelled[t]! += m.labelled[t]!;
-    }
-  }
   const release = (): void => {
     local.dispose();
     mine.dispose();
     for (let i = 0; i < nw; i++) pool.post(i, { type: 'release' });
     tf.dispose(owned);
   };
-  if (failure !== undefined) {
+  const forward = receiveAll(pool, nw, 'forward');
+  if (forward.failure !== undefined) {
     release();
-    fail(failure.worker, failure.message, 'forward');
+    fail(forward.failure, 'forward');
   }
+  forward.answers.forEach((m, i) => {
+    for (let t = 0; t < k; t++) {
+      losses[t]! += m.losses[t]! * shares[i + 1]!.tasks[t]!;
+      labelled[t]! += m.labelled[t]!;
+    }
+  });
   const lossScalars = Array.from(losses, (x) => tf.scalar(x));
   const lossVector = tf.tensor1d(Float32Array.from(losses));
   const labelledT = tf.tensor1d(Float32Array.from(labelled));
@@ -379,11 +402,20 @@ export function recordForwardSharded(
 
   /** Runs `req` on every shard and returns the combined results by key (owned by the caller). */
   const serve = (req: ShardRequest): Record<string, tf.Tensor> => {
+    // Feature cotangents are per row: each worker gets its rows (every tensor read once).
+    const features =
+      req.op === 'backward' && req.features !== undefined
+        ? Object.entries(req.features).map(
+            ([key, d]) => [key, tensorRowsToHost(d, workerRanges)] as const,
+          )
+        : undefined;
     for (let i = 0; i < nw; i++) {
-      const [lo, hi] = ranges[i + 1]!;
       const wire: WireRequest =
-        req.op === 'backward' && req.features !== undefined
-          ? { ...req, features: hostRows(req.features, lo, hi - lo) }
+        features !== undefined
+          ? {
+              ...(req as Extract<ShardRequest, { op: 'backward' }>),
+              features: Object.fromEntries(features.map(([key, rows]) => [key, rows[i]!])),
+            }
           : (req as WireRequest);
       pool.post(i, { type: 'serve', request: wire, share: shares[i + 1]! });
     }
@@ -406,22 +438,17 @@ export function recordForwardSharded(
       if (localReq !== req && localReq.op === 'backward')
         tf.dispose(Object.values(localReq.features ?? {}));
     }
-    const parts: Record<string, tf.Tensor>[] = [mineOut];
-    let bad: { worker: number; message: FromShard } | undefined;
-    for (let i = 0; i < nw; i++) {
-      const m = pool.receive(i);
-      if (m.type !== 'serve') {
-        bad ??= { worker: i, message: m };
-        continue;
-      }
-      parts.push(
+    const served = receiveAll(pool, nw, 'serve');
+    const parts: Record<string, tf.Tensor>[] = [
+      mineOut,
+      ...served.answers.map((m) =>
         Object.fromEntries(
           m.results.map((r) => [r.key, tf.tensor(r.data, [...r.shape], 'float32')]),
         ),
-      );
-    }
+      ),
+    ];
     try {
-      if (bad !== undefined) fail(bad.worker, bad.message, req.op);
+      if (served.failure !== undefined) fail(served.failure, req.op);
       return tf.tidy(() => {
         const out: Record<string, tf.Tensor> = {};
         for (const key of Object.keys(mineOut)) {
@@ -492,29 +519,4 @@ export function recordForwardSharded(
     },
     dispose: release,
   };
-}
-
-function hostBuffers(h: HostBatch): ArrayBuffer[] {
-  const arrays = [
-    ...Object.values(h.inputs),
-    ...Object.values(h.targets),
-    ...Object.values(h.masks ?? {}),
-    ...(h.rowWeights !== undefined ? [h.rowWeights] : []),
-  ];
-  return arrays.map((a) => a.data.buffer as ArrayBuffer);
-}
-
-/** Rows `[from, from + size)` of each feature cotangent, as host arrays. */
-function hostRows(
-  d: Readonly<Record<string, tf.Tensor>>,
-  from: number,
-  size: number,
-): Record<string, HostArray> {
-  return Object.fromEntries(
-    Object.entries(d).map(([key, t]) => {
-      const row = t.shape.slice(1).reduce((p, x) => p * x, 1);
-      const data = (t.dataSync() as Float32Array).slice(from * row, (from + size) * row);
-      return [key, { data, shape: [size, ...t.shape.slice(1)], dtype: 'float32' as const }];
-    }),
-  );
 }

@@ -51,25 +51,27 @@ export function shardShares(
 ): ShardShare[] {
   const b = batch.size;
   const weights = batch.rowWeights?.dataSync();
-  return ranges.map(([lo, hi]) => {
-    const shares = new Float64Array(tasks.length);
-    tasks.forEach((t, k) => {
-      const mask = batch.masks?.[t.id]?.dataSync();
-      if (mask === undefined && weights === undefined) {
-        shares[k] = (hi - lo) / b;
-        return;
-      }
-      let part = 0;
-      let total = 0;
-      for (let i = 0; i < b; i++) {
-        const r = (mask === undefined || (mask[i] as number) > 0 ? 1 : 0) * (weights?.[i] ?? 1);
-        total += r;
-        if (i >= lo && i < hi) part += r;
-      }
-      shares[k] = total > 0 ? part / total : 0;
+  const shares = ranges.map(([lo, hi]) => ({
+    tasks: new Float64Array(tasks.length),
+    rows: (hi - lo) / b,
+  }));
+  tasks.forEach((t, k) => {
+    const mask = batch.masks?.[t.id]?.dataSync();
+    if (mask === undefined && weights === undefined) {
+      shares.forEach((s) => (s.tasks[k] = s.rows));
+      return;
+    }
+    // R_wk: the shard's sum of r_i = mask_i · rowWeight_i; a_wk = R_wk / R_k.
+    const part = ranges.map(([lo, hi]) => {
+      let sum = 0;
+      for (let i = lo; i < hi; i++)
+        sum += (mask === undefined || (mask[i] as number) > 0 ? 1 : 0) * (weights?.[i] ?? 1);
+      return sum;
     });
-    return { tasks: shares, rows: (hi - lo) / b };
+    const total = part.reduce((x, y) => x + y, 0);
+    shares.forEach((s, w) => (s.tasks[k] = total > 0 ? part[w]! / total : 0));
   });
+  return shares;
 }
 
 /** `x` with row k of its leading axis multiplied by `a[k]`. */

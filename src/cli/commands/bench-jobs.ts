@@ -5,6 +5,7 @@
  * Every run is seeded on its own, so a run's result does not depend on where or when it trains.
  */
 import type { BackendOptions } from '../../backend/init.js';
+import { startWorker, type TypedWorker } from '../../backend/worker-thread.js';
 import { MtlError } from '../../core/errors.js';
 import type { TaskMetrics } from '../../report/types.js';
 
@@ -77,13 +78,7 @@ export interface BenchJobsOptions {
   ): void;
 }
 
-interface WorkerLike {
-  postMessage(m: ToBenchWorker): void;
-  on(event: 'message', f: (m: FromBenchWorker) => void): void;
-  on(event: 'error', f: (e: Error) => void): void;
-  on(event: 'exit', f: (code: number) => void): void;
-  terminate(): Promise<number>;
-}
+type BenchWorker = TypedWorker<ToBenchWorker, FromBenchWorker>;
 
 /**
  * Trains `jobs` in order over `opts.jobs` workers. Resolves when every run has finished or, after
@@ -95,10 +90,9 @@ export async function runBenchJobs(
   jobs: readonly BenchJob[],
   opts: BenchJobsOptions,
 ): Promise<{ interrupted: boolean }> {
-  const { Worker } = await import('node:worker_threads');
   const url = opts.workerUrl ?? new URL('./bench-worker.js', import.meta.url);
   const n = Math.max(1, Math.min(opts.jobs, jobs.length));
-  const workers: WorkerLike[] = [];
+  const workers: BenchWorker[] = [];
   const queue = [...jobs];
   let interrupted = false;
   let failure: Error | undefined;
@@ -111,7 +105,7 @@ export async function runBenchJobs(
   const poll = setInterval(() => {
     if (opts.interrupt.requested) stopAll();
   }, 100);
-  const serve = (w: WorkerLike, index: number): Promise<void> =>
+  const serve = (w: BenchWorker, index: number): Promise<void> =>
     new Promise((resolve) => {
       let current: BenchJob | undefined;
       let exited = false;
@@ -175,7 +169,8 @@ export async function runBenchJobs(
       w.postMessage({ type: 'init', backend: opts.backend });
     });
   try {
-    for (let i = 0; i < n; i++) workers.push(new Worker(url) as unknown as WorkerLike);
+    for (let i = 0; i < n; i++)
+      workers.push(await startWorker<ToBenchWorker, FromBenchWorker>(url));
     await Promise.all(workers.map((w, i) => serve(w, i)));
   } finally {
     clearInterval(poll);

@@ -2,8 +2,8 @@
  * Worker entry of `bench --jobs N` (`./bench-jobs.ts`): its own tfjs instance, one bench run at a
  * time. Runs are independent and seeded, so where a run trains does not change its result.
  */
-import { parentPort, type MessagePort } from 'node:worker_threads';
 import { initBackend } from '../../backend/init.js';
+import { parentPortOf } from '../../backend/worker-entry.js';
 import type { Dataset } from '../../data/types.js';
 import { defaultRegistry } from '../../registry/index.js';
 import { parseRunConfig } from '../config.js';
@@ -11,12 +11,7 @@ import type { Progress } from '../progress.js';
 import type { FromBenchWorker, ToBenchWorker } from './bench-jobs.js';
 import { loadDataset, runTraining } from './train.js';
 
-function workerPort(): MessagePort {
-  if (parentPort === null)
-    throw new Error('bench-worker.js must run in a worker thread (see bench --jobs)');
-  return parentPort;
-}
-const port = workerPort();
+const port = parentPortOf('bench-worker.js', 'bench --jobs');
 const post = (m: FromBenchWorker): void => port.postMessage(m);
 const interrupt = { requested: false };
 let cached: { key: string; dataset: Dataset } | undefined;

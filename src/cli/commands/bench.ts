@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { backendInfo, initBackend } from '../../backend/index.js';
+import { initBackend, sameBackendOptions } from '../../backend/index.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Dataset } from '../../data/types.js';
 import { METRICS_BY_KIND } from '../../metrics/task-metrics.js';
@@ -385,7 +385,6 @@ export async function runBench(opts: RunBenchOptions): Promise<BenchOutcome> {
     const show = (status?: string): void =>
       progress.update(base + [...inFlight.values()].reduce((a, b) => a + b, 0), status);
     const endings: Promise<void>[] = [];
-    const info = backendInfo();
     const outcome = await runBenchJobs(
       await Promise.all(
         pending.map(async (i) => ({
@@ -399,10 +398,7 @@ export async function runBench(opts: RunBenchOptions): Promise<BenchOutcome> {
       {
         jobs: opts.jobs!,
         ...(opts.workerUrl !== undefined ? { workerUrl: opts.workerUrl } : {}),
-        backend: {
-          prefer: info.name === 'cpu' || info.name === 'tensorflow' ? info.name : 'wasm',
-          blas: info.blas !== undefined ? 'auto' : 'off',
-        },
+        backend: sameBackendOptions(),
         interrupt: opts.interrupt,
         onStart: (i) => {
           inFlight.set(i, 0);
